@@ -1,0 +1,93 @@
+/**
+ * Contract of the scanner parsers (pure core). A parser turns one raw report into finding
+ * drafts; `finalize` (in this folder) turns drafts into complete ASFF findings for a context.
+ * Custom formats implement `ReportParser` and are registered next to the built-in ones.
+ */
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+
+/** Names of the built-in formats; custom parsers bring their own name. */
+export const BUILT_IN_FORMATS = ["trivy", "grype", "sarif", "zap", "asff"] as const;
+export type BuiltInFormat = (typeof BUILT_IN_FORMATS)[number];
+
+/** Where findings go and who they belong to. Always explicit: never guessed silently. */
+export interface ConversionContext {
+  /** 12-digit AWS account id the findings belong to (`AwsAccountId`). */
+  readonly accountId: string;
+  /** Region of the Security Hub endpoint the findings are sent to. */
+  readonly region: string;
+  /** `aws`, `aws-cn` or `aws-us-gov`; decides the ARN prefix. */
+  readonly partition: "aws" | "aws-cn" | "aws-us-gov";
+  /** ProductArn of the findings; for a custom integration the account's `default` product. */
+  readonly productArn: string;
+  /** Optional `CompanyName`/`ProductName` (honoured by Security Hub for custom integrations). */
+  readonly companyName?: string;
+  readonly productName?: string;
+  /** Scan scope key (image digest, repository@branch + scanner, ...); recorded in ProductFields. */
+  readonly scope?: string;
+  /** Epoch ms from the injected clock; used when the report has no time of its own. */
+  readonly nowMs: number;
+}
+
+/** One raw report handed to the parsers. */
+export interface ReportInput {
+  /** File name, S3 key or message id: used in every error message. */
+  readonly source: string;
+  /** The report's bytes or text (UTF-8 JSON for all built-in formats). */
+  readonly content: string | Uint8Array;
+  /** `auto` (default) detects the format; otherwise the parser's name. */
+  readonly format?: string;
+}
+
+/**
+ * A finding before the context is applied: everything a scanner knows. The finalizer adds
+ * SchemaVersion, ProductArn, AwsAccountId, timestamps when missing, fits the result to the ASFF
+ * limits and validates it.
+ */
+export type FindingDraft = Omit<AwsSecurityFinding, "SchemaVersion" | "ProductArn" | "AwsAccountId"> & {
+  readonly SchemaVersion?: string;
+  readonly ProductArn?: string;
+  readonly AwsAccountId?: string;
+};
+
+/** A finding (or a whole report) that could not be converted, with the reason. */
+export interface ConversionFailure {
+  /** File name, S3 key or message id. */
+  readonly source: string;
+  /** The finding Id when the failure concerns one finding. */
+  readonly findingId?: string;
+  /** JSON path or field name, when known. */
+  readonly field?: string;
+  /** The rule that was broken, e.g. `valid JSON`, `maxBytes 245760`, `known format`. */
+  readonly rule: string;
+  /** Human-readable explanation naming what was expected. */
+  readonly message: string;
+}
+
+/** Result of converting one report: every finding is valid ASFF, every problem is a failure. */
+export interface ConversionResult {
+  readonly source: string;
+  /** The format used (detected or requested); undefined when the report was unreadable. */
+  readonly format?: string;
+  readonly findings: AwsSecurityFinding[];
+  readonly failures: ConversionFailure[];
+}
+
+/** The parse step's view of the context: parsers may read it (e.g. the Region for ARNs). */
+export interface ParseContext {
+  readonly source: string;
+  readonly conversion: ConversionContext;
+}
+
+/**
+ * A report format. Built-in parsers and custom plugins implement the same interface.
+ * `detect` must be cheap and must not throw; `parse` may throw `InputError` for a report it
+ * cannot read at all, and otherwise returns drafts plus per-finding failures.
+ */
+export interface ReportParser {
+  /** Unique, lower-case name used by `--format`. */
+  readonly name: string;
+  /** True when the already-parsed JSON document looks like this parser's format. */
+  detect(document: unknown): boolean;
+  /** Turns the parsed document into finding drafts. */
+  parse(document: unknown, context: ParseContext): { drafts: FindingDraft[]; failures?: ConversionFailure[] };
+}
