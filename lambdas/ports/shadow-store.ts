@@ -4,7 +4,15 @@
  * Adapters: in-memory, SQLite (local default) and DynamoDB (cloud). One contract test suite
  * runs against all of them.
  */
-import type { FindingKey, PrecedenceAttribute } from "../core/hub/contracts.ts";
+import { RETENTION_MS } from "../core/asff/limits.ts";
+import { parseAsffTimestamp } from "../core/asff/timestamp.ts";
+import { InputError } from "../core/errors.ts";
+import {
+  type FindingKey,
+  findingKeyString,
+  PRECEDENCE_ATTRIBUTES,
+  type PrecedenceAttribute,
+} from "../core/hub/contracts.ts";
 
 export type RecordState = "ACTIVE" | "ARCHIVED";
 
@@ -37,18 +45,69 @@ export interface CommitResult {
 }
 
 export interface ShadowStore {
-  /** Loads the shadows of `keys` (missing keys are simply absent), keyed by `findingKeyString`. */
+  /**
+   * Loads the shadows of `keys` (missing keys are simply absent; duplicates are fine), keyed by
+   * `findingKeyString`. Reads are strongly consistent: a record committed before the call is seen.
+   * A store returns what it holds: a record whose `shadowExpiresAtMs` has passed (Security Hub
+   * has deleted the finding) may still be returned, and the plan must treat it as absent.
+   */
   getMany(keys: readonly FindingKey[]): Promise<Map<string, ShadowRecord>>;
   /**
    * Writes each record only if the store holds no record for its key or holds one with an
-   * older `updatedAt` (optimistic concurrency); customer-touched flags already stored are kept
-   * (union). Commit only after Security Hub accepted the finding.
+   * older `updatedAt`, compared as instants at millisecond precision like Security Hub does
+   * (optimistic concurrency: a stale writer loses and its key is listed in `conflicts`; conflicts
+   * are returned, never thrown). Customer-touched flags already stored are kept (union). Within
+   * one call, records of the same key apply in order under the same rule. Commit only after
+   * Security Hub accepted the finding. Re-committing the same records is harmless (they come
+   * back as conflicts), so a commit that threw a transient error may be retried whole.
+   * @throws InputError when a record's `updatedAt` is not an ASFF timestamp (nothing is written).
    */
   commit(records: readonly ShadowRecord[]): Promise<CommitResult>;
-  /** Every ACTIVE record of `scope` in (account, Region): the candidates for archiving. */
+  /**
+   * Every ACTIVE record of `scope` in (account, Region): the candidates for archiving. Order is
+   * unspecified. On DynamoDB this reads a global secondary index, which is eventually consistent:
+   * re-read candidates with `getMany` before acting when that matters.
+   */
   listActiveInScope(scope: string, accountId: string, region: string): AsyncIterable<ShadowRecord>;
-  /** Records that a customer changed `attributes` of a finding with BatchUpdateFindings. */
+  /**
+   * Records that a customer changed `attributes` of a finding with BatchUpdateFindings (union with
+   * the stored flags; `updatedAt` is not touched). A key without a shadow is left alone: the
+   * pipeline never sent that finding, so there is nothing of ours to protect.
+   */
   markCustomerTouched(key: FindingKey, attributes: readonly PrecedenceAttribute[]): Promise<void>;
   /** Releases connections and files. */
   close(): Promise<void>;
+}
+
+/** The epoch ms of `record.updatedAt`, the instant conditional commits compare. */
+export function shadowUpdatedAtMs(record: ShadowRecord): number {
+  const ms = parseAsffTimestamp(record.updatedAt);
+  if (ms === undefined) {
+    throw new InputError(
+      `shadow record ${findingKeyString(record.key)}: updatedAt is not an ASFF timestamp`,
+      {
+        source: "shadow store commit",
+        field: "updatedAt",
+        rule: `ASFF timestamp (got ${JSON.stringify(record.updatedAt)})`,
+      },
+    );
+  }
+  return ms;
+}
+
+/**
+ * When Security Hub deletes the finding unless it is updated again: 90 days after it last
+ * accepted a provider update (spec §2.3, §6 "Retention"). `lastSentMs` is that acceptance time.
+ */
+export function shadowExpiresAtMs(record: Pick<ShadowRecord, "lastSentMs">): number {
+  return record.lastSentMs + RETENTION_MS;
+}
+
+/** The union of two sets of customer-touched attributes, in `PRECEDENCE_ATTRIBUTES` order. */
+export function mergeCustomerTouched(
+  a: readonly PrecedenceAttribute[],
+  b: readonly PrecedenceAttribute[],
+): PrecedenceAttribute[] {
+  const all = new Set<PrecedenceAttribute>([...a, ...b]);
+  return PRECEDENCE_ATTRIBUTES.filter((attribute) => all.has(attribute));
 }

@@ -1,0 +1,97 @@
+/**
+ * An in-memory `ShadowStore`: for tests, `--dry-run` and one-shot imports that keep no state.
+ * Records are copied on the way in and out, so callers cannot change the store by mutating them.
+ */
+import { type FindingKey, findingKeyString, type PrecedenceAttribute } from "../../core/hub/contracts.ts";
+import {
+  type CommitResult,
+  mergeCustomerTouched,
+  type ShadowRecord,
+  type ShadowStore,
+  shadowUpdatedAtMs,
+} from "../../ports/shadow-store.ts";
+
+interface Entry {
+  readonly record: ShadowRecord;
+  readonly updatedAtMs: number;
+}
+
+function copy(record: ShadowRecord): ShadowRecord {
+  return Object.freeze({
+    ...record,
+    key: Object.freeze({ ...record.key }),
+    customerTouched: Object.freeze([...record.customerTouched]),
+  });
+}
+
+/** A `ShadowStore` held in a `Map`; nothing survives the process. */
+export class MemoryShadowStore implements ShadowStore {
+  readonly #entries = new Map<string, Entry>();
+  #closed = false;
+
+  async getMany(keys: readonly FindingKey[]): Promise<Map<string, ShadowRecord>> {
+    this.#assertOpen();
+    const found = new Map<string, ShadowRecord>();
+    for (const key of keys) {
+      const id = findingKeyString(key);
+      const entry = this.#entries.get(id);
+      if (entry !== undefined) found.set(id, entry.record);
+    }
+    return found;
+  }
+
+  async commit(records: readonly ShadowRecord[]): Promise<CommitResult> {
+    this.#assertOpen();
+    // Validate everything first, so a bad record leaves the store untouched.
+    const times = records.map(shadowUpdatedAtMs);
+    let committed = 0;
+    const conflicts: FindingKey[] = [];
+    records.forEach((record, index) => {
+      const updatedAtMs = times[index] as number;
+      const id = findingKeyString(record.key);
+      const stored = this.#entries.get(id);
+      if (stored !== undefined && stored.updatedAtMs >= updatedAtMs) {
+        conflicts.push(record.key);
+        return;
+      }
+      const customerTouched = mergeCustomerTouched(
+        stored?.record.customerTouched ?? [],
+        record.customerTouched,
+      );
+      this.#entries.set(id, { record: copy({ ...record, customerTouched }), updatedAtMs });
+      committed++;
+    });
+    return { committed, conflicts };
+  }
+
+  async *listActiveInScope(scope: string, accountId: string, region: string): AsyncIterable<ShadowRecord> {
+    this.#assertOpen();
+    for (const { record } of [...this.#entries.values()]) {
+      if (
+        record.recordState === "ACTIVE" &&
+        record.scope === scope &&
+        record.key.accountId === accountId &&
+        record.key.region === region
+      ) {
+        yield record;
+      }
+    }
+  }
+
+  async markCustomerTouched(key: FindingKey, attributes: readonly PrecedenceAttribute[]): Promise<void> {
+    this.#assertOpen();
+    const id = findingKeyString(key);
+    const stored = this.#entries.get(id);
+    if (stored === undefined) return;
+    const customerTouched = mergeCustomerTouched(stored.record.customerTouched, attributes);
+    this.#entries.set(id, { ...stored, record: copy({ ...stored.record, customerTouched }) });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error("MemoryShadowStore: used after close()");
+  }
+}

@@ -1,0 +1,4 @@
+import { MemoryShadowStore } from "../../lambdas/adapters/memory/memory-shadow-store.ts";
+import { shadowStoreContract } from "./shadow-store.contract.ts";
+
+shadowStoreContract("in-memory", async () => new MemoryShadowStore());

@@ -1,0 +1,271 @@
+/**
+ * The `ShadowStore` contract: one suite, run against every adapter (in-memory, SQLite,
+ * DynamoDB through DynamoDB Local) by a `*.test.ts` file per adapter.
+ */
+import assert from "node:assert/strict";
+import { afterEach, describe, it } from "node:test";
+import { InputError } from "../../lambdas/core/errors.ts";
+import { type FindingKey, findingKeyString } from "../../lambdas/core/hub/contracts.ts";
+import type { ShadowRecord, ShadowStore } from "../../lambdas/ports/shadow-store.ts";
+
+/** Opens a new, empty store for one test. */
+export type ShadowStoreFactory = () => Promise<ShadowStore>;
+
+const PRODUCT_ARN = "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default";
+
+/** A finding key in account 111111111111, us-east-1, unless overridden. */
+export function keyOf(id: string, overrides: Partial<FindingKey> = {}): FindingKey {
+  return { accountId: "111111111111", region: "us-east-1", productArn: PRODUCT_ARN, id, ...overrides };
+}
+
+/** A complete shadow record with every optional field set; override what a test is about. */
+export function recordOf(id: string, overrides: Partial<ShadowRecord> = {}): ShadowRecord {
+  return {
+    key: keyOf(id),
+    contentHash: `sha256:${id}`,
+    updatedAt: "2024-05-01T10:00:00.000Z",
+    createdAt: "2024-04-01T09:00:00.000Z",
+    firstObservedAt: "2024-04-01T08:59:00.000Z",
+    recordState: "ACTIVE",
+    scope: "image@sha256:aaaa",
+    customerTouched: [],
+    lastSentMs: 1_714_557_600_000,
+    ...overrides,
+  };
+}
+
+async function collect(iterable: AsyncIterable<ShadowRecord>): Promise<ShadowRecord[]> {
+  const out: ShadowRecord[] = [];
+  for await (const record of iterable) out.push(record);
+  return out;
+}
+
+const byId = (a: ShadowRecord, b: ShadowRecord) => a.key.id.localeCompare(b.key.id);
+
+/** Registers the contract tests for one adapter. */
+export function shadowStoreContract(adapter: string, open: ShadowStoreFactory): void {
+  describe(`ShadowStore contract: ${adapter}`, () => {
+    const opened: ShadowStore[] = [];
+    const fresh = async () => {
+      const store = await open();
+      opened.push(store);
+      return store;
+    };
+    afterEach(async () => {
+      for (const store of opened.splice(0)) await store.close();
+    });
+
+    describe("getMany and commit", () => {
+      it("returns a committed record exactly as it was written", async () => {
+        const store = await fresh();
+        const full = recordOf("full", { customerTouched: ["Severity", "Types"] });
+        const minimal = recordOf("minimal");
+        const { firstObservedAt: _f, scope: _s, ...withoutOptional } = minimal;
+        const result = await store.commit([full, withoutOptional]);
+        assert.deepEqual(result, { committed: 2, conflicts: [] });
+        const got = await store.getMany([full.key, withoutOptional.key]);
+        assert.deepEqual(got.get(findingKeyString(full.key)), full);
+        assert.deepEqual(got.get(findingKeyString(withoutOptional.key)), withoutOptional);
+      });
+
+      it("leaves missing keys out of the result and accepts duplicates and an empty list", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("present")]);
+        const got = await store.getMany([keyOf("present"), keyOf("absent"), keyOf("present")]);
+        assert.deepEqual([...got.keys()], [findingKeyString(keyOf("present"))]);
+        assert.equal((await store.getMany([])).size, 0);
+      });
+
+      it("distinguishes keys that differ only in account, Region or ProductArn", async () => {
+        const store = await fresh();
+        const variants = [
+          recordOf("same"),
+          recordOf("same", { key: keyOf("same", { accountId: "222222222222" }), contentHash: "a" }),
+          recordOf("same", { key: keyOf("same", { region: "eu-west-1" }), contentHash: "r" }),
+          recordOf("same", { key: keyOf("same", { productArn: `${PRODUCT_ARN}-2` }), contentHash: "p" }),
+        ];
+        assert.equal((await store.commit(variants)).committed, 4);
+        const got = await store.getMany(variants.map((r) => r.key));
+        assert.deepEqual(
+          variants.map((r) => got.get(findingKeyString(r.key))?.contentHash),
+          ["sha256:same", "a", "r", "p"],
+        );
+      });
+
+      it("rejects a record whose updatedAt is not an ASFF timestamp and writes nothing", async () => {
+        const store = await fresh();
+        await assert.rejects(
+          store.commit([recordOf("good"), recordOf("bad", { updatedAt: "yesterday" })]),
+          (error: unknown) =>
+            error instanceof InputError && error.location.field === "updatedAt" && /bad/.test(error.message),
+        );
+        assert.equal((await store.getMany([keyOf("good"), keyOf("bad")])).size, 0);
+      });
+    });
+
+    describe("conditional commit on updatedAt", () => {
+      it("overwrites a record whose stored updatedAt is older", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f")]);
+        const newer = recordOf("f", { updatedAt: "2024-05-01T10:00:00.001Z", contentHash: "v2" });
+        assert.deepEqual(await store.commit([newer]), { committed: 1, conflicts: [] });
+        assert.deepEqual((await store.getMany([newer.key])).get(findingKeyString(newer.key)), newer);
+      });
+
+      it("refuses an update whose updatedAt is older than the stored one and keeps the stored record", async () => {
+        const store = await fresh();
+        const stored = recordOf("f", { updatedAt: "2024-05-02T00:00:00Z" });
+        await store.commit([stored]);
+        const older = recordOf("f", { updatedAt: "2024-05-01T00:00:00Z", contentHash: "stale" });
+        assert.deepEqual(await store.commit([older]), { committed: 0, conflicts: [older.key] });
+        assert.deepEqual((await store.getMany([stored.key])).get(findingKeyString(stored.key)), stored);
+      });
+
+      it("refuses an update whose updatedAt equals the stored one, even written with another offset", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f", { updatedAt: "2024-05-01T10:00:00Z" })]);
+        const sameInstant = recordOf("f", { updatedAt: "2024-05-01T12:00:00.000+02:00", contentHash: "x" });
+        assert.deepEqual(await store.commit([sameInstant]), { committed: 0, conflicts: [sameInstant.key] });
+        const got = (await store.getMany([sameInstant.key])).get(findingKeyString(sameInstant.key));
+        assert.equal(got?.contentHash, "sha256:f");
+      });
+
+      it("compares instants, not strings: a later instant with a negative offset wins", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f", { updatedAt: "2024-05-01T10:00:00Z" })]);
+        // 09:30-01:00 is 10:30Z: later, although it sorts earlier as a string.
+        const later = recordOf("f", { updatedAt: "2024-05-01T09:30:00-01:00", contentHash: "later" });
+        assert.equal((await store.commit([later])).committed, 1);
+      });
+
+      it("applies records of one key in order within a single commit", async () => {
+        const store = await fresh();
+        const v1 = recordOf("f", { updatedAt: "2024-05-01T10:00:00Z", contentHash: "v1" });
+        const v3 = recordOf("f", { updatedAt: "2024-05-03T10:00:00Z", contentHash: "v3" });
+        const v2 = recordOf("f", { updatedAt: "2024-05-02T10:00:00Z", contentHash: "v2" });
+        assert.deepEqual(await store.commit([v1, v3, v2]), { committed: 2, conflicts: [v2.key] });
+        assert.equal((await store.getMany([v1.key])).get(findingKeyString(v1.key))?.contentHash, "v3");
+      });
+
+      it("commits the rest of a batch when some records conflict", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("a", { updatedAt: "2024-06-01T00:00:00Z" })]);
+        const result = await store.commit([recordOf("a"), recordOf("b"), recordOf("c")]);
+        assert.deepEqual(result, { committed: 2, conflicts: [keyOf("a")] });
+        assert.equal((await store.getMany([keyOf("b"), keyOf("c")])).size, 2);
+      });
+    });
+
+    describe("customer-touched attributes", () => {
+      it("keeps flags set by markCustomerTouched when a later commit carries none", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f")]);
+        await store.markCustomerTouched(keyOf("f"), ["Severity"]);
+        await store.commit([recordOf("f", { updatedAt: "2024-06-01T00:00:00Z", customerTouched: [] })]);
+        const got = (await store.getMany([keyOf("f")])).get(findingKeyString(keyOf("f")));
+        assert.deepEqual(got?.customerTouched, ["Severity"]);
+        assert.equal(got?.updatedAt, "2024-06-01T00:00:00Z");
+      });
+
+      it("stores the union of stored and committed flags", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f", { customerTouched: ["Types"] })]);
+        await store.markCustomerTouched(keyOf("f"), ["Severity", "Types"]);
+        await store.commit([
+          recordOf("f", { updatedAt: "2024-06-01T00:00:00Z", customerTouched: ["Criticality"] }),
+        ]);
+        const got = (await store.getMany([keyOf("f")])).get(findingKeyString(keyOf("f")));
+        assert.deepEqual([...(got?.customerTouched ?? [])].sort(), ["Criticality", "Severity", "Types"]);
+      });
+
+      it("does not change updatedAt when marking, so the next newer commit still wins", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f")]);
+        await store.markCustomerTouched(keyOf("f"), ["Confidence"]);
+        const got = (await store.getMany([keyOf("f")])).get(findingKeyString(keyOf("f")));
+        assert.equal(got?.updatedAt, recordOf("f").updatedAt);
+        assert.equal(
+          (await store.commit([recordOf("f", { updatedAt: "2024-05-01T10:00:01Z" })])).committed,
+          1,
+        );
+      });
+
+      it("creates no shadow when marking a key the store does not hold", async () => {
+        const store = await fresh();
+        await store.markCustomerTouched(keyOf("unknown"), ["Severity"]);
+        assert.equal((await store.getMany([keyOf("unknown")])).size, 0);
+      });
+    });
+
+    describe("listActiveInScope", () => {
+      it("lists only ACTIVE records of that scope, account and Region", async () => {
+        const store = await fresh();
+        const scope = "repo@main/trivy";
+        await store.commit([
+          recordOf("match-1", { scope }),
+          recordOf("match-2", { scope, firstObservedAt: undefined }),
+          recordOf("archived", { scope, recordState: "ARCHIVED" }),
+          recordOf("other-scope", { scope: "repo@dev/trivy" }),
+          recordOf("no-scope", { scope: undefined }),
+          recordOf("other-account", { scope, key: keyOf("other-account", { accountId: "222222222222" }) }),
+          recordOf("other-region", { scope, key: keyOf("other-region", { region: "eu-west-1" }) }),
+        ]);
+        const listed = await collect(store.listActiveInScope(scope, "111111111111", "us-east-1"));
+        assert.deepEqual(listed.map((r) => r.key.id).sort(), ["match-1", "match-2"]);
+        assert.deepEqual(listed.sort(byId)[0], recordOf("match-1", { scope }));
+      });
+
+      it("follows the latest commit: archived leaves the listing, reactivated or moved scope counts anew", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f", { scope: "s1" })]);
+        await store.commit([
+          recordOf("f", { scope: "s1", recordState: "ARCHIVED", updatedAt: "2024-06-01T00:00:00Z" }),
+        ]);
+        assert.equal((await collect(store.listActiveInScope("s1", "111111111111", "us-east-1"))).length, 0);
+        await store.commit([recordOf("f", { scope: "s1", updatedAt: "2024-07-01T00:00:00Z" })]);
+        assert.equal((await collect(store.listActiveInScope("s1", "111111111111", "us-east-1"))).length, 1);
+        await store.commit([recordOf("f", { scope: "s2", updatedAt: "2024-08-01T00:00:00Z" })]);
+        assert.equal((await collect(store.listActiveInScope("s1", "111111111111", "us-east-1"))).length, 0);
+        assert.equal((await collect(store.listActiveInScope("s2", "111111111111", "us-east-1"))).length, 1);
+      });
+
+      it("lists nothing for an unknown scope", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f")]);
+        assert.deepEqual(await collect(store.listActiveInScope("nope", "111111111111", "us-east-1")), []);
+      });
+    });
+
+    describe("many records", () => {
+      it("commits, reads and lists 260 records (crossing 100-key reads and 25-item writes)", async () => {
+        const store = await fresh();
+        const records = Array.from({ length: 260 }, (_, i) =>
+          recordOf(`bulk-${String(i).padStart(4, "0")}`, { scope: "bulk" }),
+        );
+        assert.deepEqual(await store.commit(records), { committed: 260, conflicts: [] });
+        const keys = [...records.map((r) => r.key), keyOf("missing-1"), keyOf("missing-2")];
+        const got = await store.getMany(keys);
+        assert.equal(got.size, 260);
+        for (const record of records) assert.deepEqual(got.get(findingKeyString(record.key)), record);
+        const listed = await collect(store.listActiveInScope("bulk", "111111111111", "us-east-1"));
+        assert.deepEqual(listed.sort(byId), records);
+        const stale = records.slice(0, 130).map((r) => ({ ...r, updatedAt: "2024-01-01T00:00:00Z" }));
+        const newer = records.slice(130).map((r) => ({ ...r, updatedAt: "2024-12-01T00:00:00Z" }));
+        const result = await store.commit([...stale, ...newer]);
+        assert.equal(result.committed, 130);
+        assert.deepEqual(
+          result.conflicts.map((k) => k.id).sort(),
+          stale.map((r) => r.key.id),
+        );
+      });
+    });
+
+    describe("close", () => {
+      it("closes without error after use", async () => {
+        const store = await open();
+        await store.commit([recordOf("f")]);
+        await store.close();
+      });
+    });
+  });
+}
