@@ -1,0 +1,41 @@
+/**
+ * The ASFF model types, taken from `@aws-sdk/client-securityhub` (type-only, so the pure core
+ * carries no SDK code). Import ASFF types from here, not from the SDK, so the core has one
+ * import point and a future SDK rename is fixed in one file.
+ */
+export type {
+  Action,
+  AwsSecurityFinding,
+  AwsSecurityFindingIdentifier,
+  BatchImportFindingsRequest,
+  BatchImportFindingsResponse,
+  BatchUpdateFindingsRequest,
+  BatchUpdateFindingsResponse,
+  BatchUpdateFindingsUnprocessedFinding,
+  Compliance,
+  ComplianceStatus,
+  FindingProviderFields,
+  FindingProviderSeverity,
+  ImportFindingsError,
+  Malware,
+  Network,
+  Note,
+  NoteUpdate,
+  PatchSummary,
+  ProcessDetails,
+  RecordState,
+  RelatedFinding,
+  Remediation,
+  Resource,
+  ResourceDetails,
+  Severity,
+  SeverityLabel,
+  SeverityUpdate,
+  Threat,
+  ThreatIntelIndicator,
+  VerificationState,
+  Vulnerability,
+  Workflow,
+  WorkflowStatus,
+  WorkflowUpdate,
+} from "@aws-sdk/client-securityhub";

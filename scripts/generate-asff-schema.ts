@@ -1,0 +1,424 @@
+/**
+ * Generates `lambdas/core/asff/generated/asff-schema.json`, the JSON Schema (draft-07) of ASFF
+ * 2018-10-08 and of the BatchUpdateFindings request, from the botocore Security Hub service model.
+ *
+ * Usage: node --import tsx scripts/generate-asff-schema.ts [--model PATH] [--out PATH] [--check]
+ *   --model  the botocore `service-2.json` or `service-2.json.gz` (default: the python botocore install)
+ *   --out    where to write the schema (default: lambdas/core/asff/generated/asff-schema.json)
+ *   --check  do not write; exit 1 when the committed file differs from what would be generated
+ *
+ * The schema is committed so nothing needs botocore at run time. What goes in, and why:
+ * - every structure reachable from `AwsSecurityFinding` and `BatchUpdateFindingsRequest` becomes a
+ *   definition with its members and `required` list; lists, maps, enums and numeric ranges come from
+ *   the model's shape traits;
+ * - the model types nearly every string as `NonEmptyString` (`.*\S.*`, which implies at least one
+ *   character); the real length limits live only in the member documentation ("Length Constraints:
+ *   Minimum length of 1. Maximum length of 256.", "Array Members: Maximum number of 50 items.",
+ *   "up to 50 key-value pairs ... key ... 128 characters ... value ... 2048 characters"), so they are
+ *   parsed from there;
+ * - timestamps are strings whose documentation links the API reference's "Timestamps" section; they
+ *   get the ASFF timestamp pattern (`timestamp.ts`) and a calendar check (`format: asff-timestamp`);
+ * - limits that the spec (`securityhub-semantics.md` §1) documents but the model does not are applied
+ *   from the OVERLAYS table below, each with its source. Members newer than the installed model
+ *   (the 2026 `Resource.Provider`, `Resource.Owner`, `ResourceDetails.AzureResource`, three more
+ *   `Partition` values) are added the same way, matching `@aws-sdk/client-securityhub`.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+import { ASFF_SCHEMA_VERSION } from "../lambdas/core/asff/limits.ts";
+import { ASFF_TIMESTAMP_PATTERN } from "../lambdas/core/asff/timestamp.ts";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Schema = { [key: string]: Json };
+
+interface ModelMember {
+  shape: string;
+  documentation?: string;
+}
+interface ModelShape {
+  type: string;
+  members?: Record<string, ModelMember>;
+  required?: string[];
+  member?: ModelMember;
+  key?: ModelMember;
+  value?: ModelMember;
+  enum?: string[];
+  min?: number;
+  max?: number;
+  pattern?: string;
+}
+interface Model {
+  metadata: { apiVersion: string; uid?: string };
+  shapes: Record<string, ModelShape>;
+}
+
+/** The pattern Security Hub applies to every `Types` entry (error text seen in prowler #2519). */
+export const TYPES_PATTERN = "^([^/]+)(/[^/]+){0,2}$";
+/** The model's `NonEmptyString` pattern. */
+const NON_EMPTY_PATTERN = ".*\\S.*";
+const TIMESTAMP_FORMAT = "asff-timestamp";
+const ROOTS = ["AwsSecurityFinding", "BatchUpdateFindingsRequest"] as const;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DEFAULT_MODEL =
+  "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/botocore/data/securityhub/2018-10-26/service-2.json.gz";
+const DEFAULT_OUT = join(here, "..", "lambdas", "core", "asff", "generated", "asff-schema.json");
+
+const MAP_50_128_1024: Schema = {
+  maxProperties: 50,
+  propertyNames: { maxLength: 128 },
+  additionalProperties: { maxLength: 1024 },
+};
+const PATCH_COUNT: Schema = { minimum: 0, maximum: 100_000 };
+
+/**
+ * Constraints the spec documents and the model does not (or not for this member). Each entry is
+ * merged into the generated member schema; nested objects (`propertyNames`, `additionalProperties`,
+ * `items`) are merged one level deep. Source in the comment.
+ */
+const OVERLAYS: Record<string, Schema> = {
+  // §1.1 "only 2018-10-08 exists" (UG required attributes: must be a published version).
+  "AwsSecurityFinding.SchemaVersion": { enum: [ASFF_SCHEMA_VERSION] },
+  // §1.1: exactly 12 characters (the model's doc says "Length Constraints: 12.").
+  "AwsSecurityFinding.AwsAccountId": { minLength: 12, maxLength: 12 },
+  // §1.2: 0–100 (the model types the top-level members as plain Integer).
+  "AwsSecurityFinding.Confidence": { minimum: 0, maximum: 100 },
+  "AwsSecurityFinding.Criticality": { minimum: 0, maximum: 100 },
+  // §1.4: Normalized is 0–100.
+  "Severity.Normalized": { minimum: 0, maximum: 100 },
+  // §1.2 Process: Pid/ParentPid 0–2147483647.
+  "ProcessDetails.Pid": { minimum: 0, maximum: 2_147_483_647 },
+  "ProcessDetails.ParentPid": { minimum: 0, maximum: 2_147_483_647 },
+  // §1.2 PatchSummary: counts 0–100000.
+  "PatchSummary.InstalledCount": PATCH_COUNT,
+  "PatchSummary.MissingCount": PATCH_COUNT,
+  "PatchSummary.FailedCount": PATCH_COUNT,
+  "PatchSummary.InstalledOtherCount": PATCH_COUNT,
+  "PatchSummary.InstalledRejectedCount": PATCH_COUNT,
+  "PatchSummary.InstalledPendingReboot": PATCH_COUNT,
+  // §1.6: FPF RelatedFindings assumed to share the top-level 1–10 limit (decision, docs/asff-validation.md).
+  "FindingProviderFields.RelatedFindings": { minItems: 1, maxItems: 10 },
+  // §1.9: Details.Other ≤ 50 pairs, key ≤ 128, value ≤ 1024 (UG asff-resourcedetails-other).
+  "ResourceDetails.Other": MAP_50_128_1024,
+  // §1.9: tag values ≤ 256 characters (AWS tag rules).
+  "Resource.Tags": { additionalProperties: { maxLength: 256 } },
+  // §4.1: BatchUpdateFindings edits the same attributes, so the finding's limits apply.
+  "NoteUpdate.Text": { maxLength: 512 },
+  "BatchUpdateFindingsRequest.Types": { maxItems: 50 },
+  "BatchUpdateFindingsRequest.UserDefinedFields": MAP_50_128_1024,
+  "BatchUpdateFindingsRequest.RelatedFindings": { minItems: 1, maxItems: 10 },
+};
+
+/** Members of the 2026 model that the installed botocore model predates (spec §1.2, §1.9; SDK types). */
+const ADDED_MEMBERS: Record<string, Record<string, Schema>> = {
+  Resource: {
+    Provider: { type: "string", enum: ["AWS", "Azure"] },
+    Owner: { $ref: "#/definitions/ResourceOwner" },
+  },
+  ResourceDetails: {
+    // A free-form JSON document in the model (`smithy.api#Document`): any object.
+    AzureResource: { type: "object" },
+  },
+};
+const ADDED_DEFINITIONS: Record<string, Schema> = {
+  ResourceOwner: {
+    type: "object",
+    properties: {
+      Account: { $ref: "#/definitions/ResourceOwnerAccount" },
+      Org: { $ref: "#/definitions/ResourceOwnerOrg" },
+    },
+  },
+  ResourceOwnerAccount: {
+    type: "object",
+    properties: { Id: { type: "string", minLength: 1, pattern: NON_EMPTY_PATTERN } },
+  },
+  ResourceOwnerOrg: {
+    type: "object",
+    properties: { Id: { type: "string", minLength: 1, pattern: NON_EMPTY_PATTERN } },
+  },
+};
+/** Enum values of the 2026 model missing from the installed one (spec §1.2 enum table). */
+const ADDED_ENUM_VALUES: Record<string, string[]> = {
+  Partition: ["aws", "aws-cn", "aws-us-gov", "aws-us-iso", "aws-us-iso-b", "AzureCloud"],
+};
+
+interface Limits {
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  maxProperties?: number;
+  keyMaxLength?: number;
+  valueMaxLength?: number;
+  timestamp: boolean;
+}
+
+/** Reads the limits a member's documentation states in the model's few fixed phrasings. */
+export function limitsFromDocumentation(html: string | undefined): Limits {
+  const text = (html ?? "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+  const limits: Limits = { timestamp: /#timestamps/.test(html ?? "") };
+  const range =
+    /Length Constraints: Minimum (?:length )?of (\d+)(?: length)?\. Maximum (?:length )?of (\d+)/.exec(text);
+  if (range) {
+    limits.minLength = Number(range[1]);
+    limits.maxLength = Number(range[2]);
+  } else {
+    // "Length Constraints: 128." is a maximum (ports, API names); AwsAccountId's "12" is exact (overlay).
+    const single = /Length Constraints: (\d+)\./.exec(text);
+    if (single) limits.maxLength = Number(single[1]);
+  }
+  const minItems = /Array Members: Minimum number of (\d+) items?\./.exec(text);
+  if (minItems) limits.minItems = Number(minItems[1]);
+  const maxItems = /Maximum number of (\d+) items\./.exec(text);
+  if (maxItems) limits.maxItems = Number(maxItems[1]);
+  const pairs =
+    /up to (\d+) key-value pairs\. For each key-value pair, the key can contain up to (\d+) characters, and the value can contain up to (\d+) characters/.exec(
+      text,
+    );
+  if (pairs) {
+    limits.maxProperties = Number(pairs[1]);
+    limits.keyMaxLength = Number(pairs[2]);
+    limits.valueMaxLength = Number(pairs[3]);
+  }
+  return limits;
+}
+
+class Generator {
+  readonly definitions: Record<string, Schema> = {};
+  constructor(private readonly model: Model) {}
+
+  shape(name: string): ModelShape {
+    const shape = this.model.shapes[name];
+    if (!shape) throw new Error(`shape ${name} is not in the model`);
+    return shape;
+  }
+
+  /** The schema of a value of shape `name`, as used by member `owner.member` with its documentation. */
+  valueSchema(name: string, limits: Limits, path: string): Schema {
+    const shape = this.shape(name);
+    switch (shape.type) {
+      case "structure":
+        this.structure(name);
+        return { $ref: `#/definitions/${name}` };
+      case "string":
+        return this.stringSchema(name, shape, limits, path);
+      case "timestamp":
+        return { type: "string", minLength: 1, pattern: ASFF_TIMESTAMP_PATTERN, format: TIMESTAMP_FORMAT };
+      case "integer":
+      case "long":
+        return withRange({ type: "integer" }, shape);
+      case "double":
+      case "float":
+        return withRange({ type: "number" }, shape);
+      case "boolean":
+        return { type: "boolean" };
+      case "list": {
+        if (!shape.member) throw new Error(`list ${name} has no member`);
+        const items =
+          name === "TypeList"
+            ? // Types entries: only the pattern (Security Hub reports `""` as a pattern failure).
+              { type: "string", pattern: TYPES_PATTERN }
+            : this.valueSchema(shape.member.shape, { timestamp: false }, `${path}[]`);
+        const schema: Schema = { type: "array", items };
+        const minItems = limits.minItems ?? shape.min;
+        const maxItems = limits.maxItems ?? shape.max;
+        if (minItems !== undefined && minItems > 0) schema.minItems = minItems;
+        if (maxItems !== undefined) schema.maxItems = maxItems;
+        return schema;
+      }
+      case "map": {
+        if (!shape.key || !shape.value) throw new Error(`map ${name} lacks key or value`);
+        const key = this.valueSchema(shape.key.shape, { timestamp: false }, `${path}{key}`);
+        delete key.type; // property names are always strings
+        if (limits.keyMaxLength !== undefined) key.maxLength = limits.keyMaxLength;
+        const value = this.valueSchema(
+          shape.value.shape,
+          {
+            timestamp: false,
+            ...(limits.valueMaxLength === undefined ? {} : { maxLength: limits.valueMaxLength }),
+          },
+          `${path}{value}`,
+        );
+        const schema: Schema = { type: "object", propertyNames: key, additionalProperties: value };
+        if (limits.maxProperties !== undefined) schema.maxProperties = limits.maxProperties;
+        return schema;
+      }
+      default:
+        throw new Error(`shape ${name} has unsupported type ${shape.type} (at ${path})`);
+    }
+  }
+
+  stringSchema(name: string, shape: ModelShape, limits: Limits, _path: string): Schema {
+    if (shape.enum) {
+      const values = ADDED_ENUM_VALUES[name] ?? shape.enum;
+      return { type: "string", enum: [...values] };
+    }
+    if (limits.timestamp) {
+      return { type: "string", minLength: 1, pattern: ASFF_TIMESTAMP_PATTERN, format: TIMESTAMP_FORMAT };
+    }
+    const schema: Schema = { type: "string" };
+    const minLength = limits.minLength ?? shape.min ?? (shape.pattern === NON_EMPTY_PATTERN ? 1 : undefined);
+    const maxLength = limits.maxLength ?? shape.max;
+    if (minLength !== undefined && minLength > 0) schema.minLength = minLength;
+    if (maxLength !== undefined) schema.maxLength = maxLength;
+    if (shape.pattern) schema.pattern = shape.pattern;
+    return schema;
+  }
+
+  structure(name: string): void {
+    if (this.definitions[name]) return;
+    const shape = this.shape(name);
+    const def: Schema = { type: "object" };
+    this.definitions[name] = def; // registered before recursing so cycles terminate
+    const properties: Schema = {};
+    for (const [memberName, member] of Object.entries(shape.members ?? {})) {
+      const limits = limitsFromDocumentation(member.documentation);
+      const schema = this.valueSchema(member.shape, limits, `${name}.${memberName}`);
+      const overlay = OVERLAYS[`${name}.${memberName}`];
+      properties[memberName] = overlay ? merge(schema, overlay) : schema;
+    }
+    for (const [memberName, schema] of Object.entries(ADDED_MEMBERS[name] ?? {})) {
+      if (!(memberName in properties)) properties[memberName] = schema;
+    }
+    def.properties = properties;
+    if (shape.required && shape.required.length > 0) def.required = [...shape.required];
+  }
+}
+
+function withRange(schema: Schema, shape: ModelShape): Schema {
+  if (shape.min !== undefined) schema.minimum = shape.min;
+  if (shape.max !== undefined) schema.maximum = shape.max;
+  return schema;
+}
+
+function isSchema(value: Json | undefined): value is Schema {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function merge(base: Schema, overlay: Schema): Schema {
+  const out: Schema = { ...base };
+  if (overlay.enum !== undefined) {
+    // An enum says everything about a string: length and pattern checks would only add noise.
+    delete out.minLength;
+    delete out.maxLength;
+    delete out.pattern;
+  }
+  for (const [key, value] of Object.entries(overlay)) {
+    const current = out[key];
+    out[key] = isSchema(current) && isSchema(value) ? { ...current, ...value } : value;
+  }
+  return out;
+}
+
+/**
+ * Security Hub's service-required attributes beyond the model's 10 (spec §1.1): Severity (with a
+ * Label or Normalized) and Types, each accepted top-level or in FindingProviderFields. Branch 0 is
+ * the FindingProviderFields one: with both missing, the service names FindingProviderFields.
+ */
+function serviceRequired(): Schema[] {
+  return [
+    {
+      anyOf: [
+        {
+          required: ["FindingProviderFields"],
+          properties: {
+            FindingProviderFields: {
+              required: ["Severity"],
+              properties: { Severity: { required: ["Label"] } },
+            },
+          },
+        },
+        {
+          required: ["Severity"],
+          properties: { Severity: { anyOf: [{ required: ["Label"] }, { required: ["Normalized"] }] } },
+        },
+      ],
+    },
+    {
+      anyOf: [
+        {
+          required: ["FindingProviderFields"],
+          properties: { FindingProviderFields: { required: ["Types"] } },
+        },
+        { required: ["Types"] },
+      ],
+    },
+  ];
+}
+
+function stable(value: Json): Json {
+  if (Array.isArray(value)) return value.map(stable);
+  if (isSchema(value)) {
+    const out: Schema = {};
+    for (const key of Object.keys(value)) {
+      const v = value[key];
+      if (v !== undefined) out[key] = stable(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Builds the whole schema document from a parsed botocore model. */
+export function generateSchema(model: Model, modelDigest: string): Schema {
+  const generator = new Generator(model);
+  for (const root of ROOTS) generator.structure(root);
+  for (const [name, def] of Object.entries(ADDED_DEFINITIONS)) generator.definitions[name] ??= def;
+  const finding = generator.definitions.AwsSecurityFinding;
+  if (!finding) throw new Error("AwsSecurityFinding missing from the model");
+  finding.allOf = serviceRequired();
+  const definitions: Schema = {};
+  for (const name of Object.keys(generator.definitions).sort()) {
+    const def = generator.definitions[name];
+    if (def) definitions[name] = def;
+  }
+  return stable({
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: "https://shadowhub.invalid/schemas/asff-2018-10-08.json",
+    $comment: `Generated by scripts/generate-asff-schema.ts from the botocore Security Hub model ${model.metadata.apiVersion} (sha256 ${modelDigest}). Do not edit by hand.`,
+    definitions,
+  }) as Schema;
+}
+
+function main(argv: string[]): number {
+  const option = (name: string): string | undefined => {
+    const at = argv.indexOf(name);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const modelPath = option("--model") ?? DEFAULT_MODEL;
+  const outPath = option("--out") ?? DEFAULT_OUT;
+  const raw = readFileSync(modelPath);
+  const text = modelPath.endsWith(".gz") ? gunzipSync(raw) : raw;
+  const digest = createHash("sha256").update(text).digest("hex");
+  const model = JSON.parse(text.toString("utf8")) as Model;
+  const schema = generateSchema(model, digest);
+  const output = `${JSON.stringify(schema, null, 1)}\n`;
+  const definitions = schema.definitions as Schema;
+  const details = ((definitions.ResourceDetails as Schema).properties as Schema) ?? {};
+  if (argv.includes("--check")) {
+    let current = "";
+    try {
+      current = readFileSync(outPath, "utf8");
+    } catch {
+      current = "";
+    }
+    if (current !== output) {
+      process.stderr.write(`${outPath} is out of date: run scripts/generate-asff-schema.ts\n`);
+      return 1;
+    }
+    process.stdout.write(`${outPath} is up to date\n`);
+    return 0;
+  }
+  writeFileSync(outPath, output);
+  process.stdout.write(
+    `wrote ${outPath}: ${Object.keys(definitions).length} definitions, ${Object.keys(details).length} Resources[].Details types, ${output.length} bytes\n`,
+  );
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exitCode = main(process.argv.slice(2));
+}
