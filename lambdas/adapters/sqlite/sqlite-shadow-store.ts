@@ -1,0 +1,246 @@
+/**
+ * The local default `ShadowStore`: one SQLite file (`--state DIR` → `DIR/shadow.sqlite`) through
+ * better-sqlite3. WAL lets readers work while a commit runs; every commit is one IMMEDIATE
+ * transaction, so two processes sharing the file serialise their read-compare-write and a stale
+ * writer loses exactly as on DynamoDB.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import { ConfigurationError } from "../../core/errors.ts";
+import {
+  type FindingKey,
+  findingKeyString,
+  PRECEDENCE_ATTRIBUTES,
+  type PrecedenceAttribute,
+} from "../../core/hub/contracts.ts";
+import {
+  type CommitResult,
+  mergeCustomerTouched,
+  type RecordState,
+  type ShadowRecord,
+  type ShadowStore,
+  shadowUpdatedAtMs,
+} from "../../ports/shadow-store.ts";
+
+/** The file name of the shadow database inside a `--state` directory. */
+export const SHADOW_DB_FILE = "shadow.sqlite";
+
+export interface SqliteShadowStoreOptions {
+  /**
+   * Database file, or `":memory:"`. A path ending in `/` or naming a directory is not guessed at:
+   * use `sqliteShadowPath(stateDir)` to turn a `--state DIR` into the file path.
+   */
+  readonly path: string;
+  /** How long to wait for another process's write lock, in ms. @default 5000 */
+  readonly busyTimeoutMs?: number;
+}
+
+/** The shadow database file inside a `--state DIR`. */
+export function sqliteShadowPath(stateDir: string): string {
+  return join(stateDir, SHADOW_DB_FILE);
+}
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS shadow (
+  pk                TEXT PRIMARY KEY,
+  account_id        TEXT NOT NULL,
+  region            TEXT NOT NULL,
+  product_arn       TEXT NOT NULL,
+  finding_id        TEXT NOT NULL,
+  content_hash      TEXT NOT NULL,
+  updated_at        TEXT NOT NULL,
+  updated_at_ms     INTEGER NOT NULL,
+  created_at        TEXT NOT NULL,
+  first_observed_at TEXT,
+  record_state      TEXT NOT NULL CHECK (record_state IN ('ACTIVE', 'ARCHIVED')),
+  scope             TEXT,
+  customer_touched  INTEGER NOT NULL DEFAULT 0,
+  last_sent_ms      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS shadow_scope ON shadow (account_id, region, scope, record_state);
+`;
+
+interface Row {
+  pk: string;
+  account_id: string;
+  region: string;
+  product_arn: string;
+  finding_id: string;
+  content_hash: string;
+  updated_at: string;
+  updated_at_ms: number;
+  created_at: string;
+  first_observed_at: string | null;
+  record_state: string;
+  scope: string | null;
+  customer_touched: number;
+  last_sent_ms: number;
+}
+
+// Customer-touched attributes as a bit set (bit i = PRECEDENCE_ATTRIBUTES[i]): the union is a
+// bitwise OR that SQL can do inside the upsert.
+function touchedToBits(attributes: readonly PrecedenceAttribute[]): number {
+  let bits = 0;
+  for (const attribute of attributes) bits |= 1 << PRECEDENCE_ATTRIBUTES.indexOf(attribute);
+  return bits;
+}
+
+function bitsToTouched(bits: number): PrecedenceAttribute[] {
+  return PRECEDENCE_ATTRIBUTES.filter((_, index) => (bits & (1 << index)) !== 0);
+}
+
+function toRecord(row: Row): ShadowRecord {
+  return {
+    key: { accountId: row.account_id, region: row.region, productArn: row.product_arn, id: row.finding_id },
+    contentHash: row.content_hash,
+    updatedAt: row.updated_at,
+    createdAt: row.created_at,
+    ...(row.first_observed_at === null ? {} : { firstObservedAt: row.first_observed_at }),
+    recordState: row.record_state as RecordState,
+    ...(row.scope === null ? {} : { scope: row.scope }),
+    customerTouched: bitsToTouched(row.customer_touched),
+    lastSentMs: row.last_sent_ms,
+  };
+}
+
+/** A `ShadowStore` in one SQLite file. Create it with `openSqliteShadowStore`. */
+export class SqliteShadowStore implements ShadowStore {
+  readonly #db: Database.Database;
+  readonly #get: Database.Statement<[string], Row>;
+  readonly #upsert: Database.Statement<Record<string, string | number | null>>;
+  readonly #list: Database.Statement<[string, string, string], Row>;
+  readonly #touch: Database.Statement<[number, string]>;
+  readonly #commitAll: (records: readonly ShadowRecord[], times: readonly number[]) => CommitResult;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#get = db.prepare<[string], Row>("SELECT * FROM shadow WHERE pk = ?");
+    // The WHERE on the conflict branch is the optimistic-concurrency rule: only a strictly newer
+    // updatedAt replaces a stored record; `changes` tells the caller whether it won.
+    this.#upsert = db.prepare(`
+      INSERT INTO shadow (pk, account_id, region, product_arn, finding_id, content_hash, updated_at,
+        updated_at_ms, created_at, first_observed_at, record_state, scope, customer_touched, last_sent_ms)
+      VALUES (@pk, @account_id, @region, @product_arn, @finding_id, @content_hash, @updated_at,
+        @updated_at_ms, @created_at, @first_observed_at, @record_state, @scope, @customer_touched, @last_sent_ms)
+      ON CONFLICT (pk) DO UPDATE SET
+        content_hash = excluded.content_hash, updated_at = excluded.updated_at,
+        updated_at_ms = excluded.updated_at_ms, created_at = excluded.created_at,
+        first_observed_at = excluded.first_observed_at, record_state = excluded.record_state,
+        scope = excluded.scope, customer_touched = shadow.customer_touched | excluded.customer_touched,
+        last_sent_ms = excluded.last_sent_ms
+      WHERE excluded.updated_at_ms > shadow.updated_at_ms`);
+    this.#list = db.prepare<[string, string, string], Row>(
+      "SELECT * FROM shadow WHERE account_id = ? AND region = ? AND scope = ? AND record_state = 'ACTIVE'",
+    );
+    this.#touch = db.prepare<[number, string]>(
+      "UPDATE shadow SET customer_touched = customer_touched | ? WHERE pk = ?",
+    );
+    const commitTransaction = db.transaction(
+      (records: readonly ShadowRecord[], times: readonly number[]): CommitResult => {
+        let committed = 0;
+        const conflicts: FindingKey[] = [];
+        records.forEach((record, index) => {
+          const info = this.#upsert.run({
+            pk: findingKeyString(record.key),
+            account_id: record.key.accountId,
+            region: record.key.region,
+            product_arn: record.key.productArn,
+            finding_id: record.key.id,
+            content_hash: record.contentHash,
+            updated_at: record.updatedAt,
+            updated_at_ms: times[index] as number,
+            created_at: record.createdAt,
+            first_observed_at: record.firstObservedAt ?? null,
+            record_state: record.recordState,
+            scope: record.scope ?? null,
+            customer_touched: touchedToBits(record.customerTouched),
+            last_sent_ms: record.lastSentMs,
+          });
+          if (info.changes === 1) committed++;
+          else conflicts.push(record.key);
+        });
+        return { committed, conflicts };
+      },
+    );
+    this.#commitAll = (records, times) => commitTransaction.immediate(records, times);
+  }
+
+  async getMany(keys: readonly FindingKey[]): Promise<Map<string, ShadowRecord>> {
+    const found = new Map<string, ShadowRecord>();
+    for (const key of keys) {
+      const id = findingKeyString(key);
+      if (found.has(id)) continue;
+      const row = this.#get.get(id);
+      if (row !== undefined) found.set(id, toRecord(row));
+    }
+    return found;
+  }
+
+  async commit(records: readonly ShadowRecord[]): Promise<CommitResult> {
+    const times = records.map(shadowUpdatedAtMs);
+    if (records.length === 0) return { committed: 0, conflicts: [] };
+    return this.#commitAll(records, times);
+  }
+
+  async *listActiveInScope(scope: string, accountId: string, region: string): AsyncIterable<ShadowRecord> {
+    // Read the whole result first: the caller may commit while iterating, and a statement that is
+    // still stepping would block writes on this connection.
+    const rows = this.#list.all(accountId, region, scope);
+    for (const row of rows) yield toRecord(row);
+  }
+
+  async markCustomerTouched(key: FindingKey, attributes: readonly PrecedenceAttribute[]): Promise<void> {
+    const bits = touchedToBits(mergeCustomerTouched([], attributes));
+    if (bits === 0) return;
+    this.#touch.run(bits, findingKeyString(key));
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+/**
+ * Opens (creating if needed) the SQLite shadow store at `path`: WAL journal, a busy timeout for
+ * a second process, the schema and the (account, Region, scope, RecordState) index.
+ * @throws ConfigurationError when the file cannot be opened or was written by a newer schema.
+ */
+export function openSqliteShadowStore(options: SqliteShadowStoreOptions): SqliteShadowStore {
+  const { path } = options;
+  let db: Database.Database;
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+  } catch (error) {
+    throw new ConfigurationError(
+      `cannot open the shadow store ${path}: ${(error as Error).message}; check --state DIR`,
+      { cause: error },
+    );
+  }
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5_000))}`);
+    db.pragma("journal_mode = WAL");
+    // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the last commits,
+    // which costs a harmless resend.
+    db.pragma("synchronous = NORMAL");
+    const version = Number(db.pragma("user_version", { simple: true }));
+    if (version > SCHEMA_VERSION) {
+      throw new ConfigurationError(
+        `the shadow store ${path} has schema version ${version}; this shadowhub understands ${SCHEMA_VERSION}: upgrade shadowhub or use another --state DIR`,
+      );
+    }
+    db.exec(SCHEMA);
+    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  } catch (error) {
+    db.close();
+    if (error instanceof ConfigurationError) throw error;
+    throw new ConfigurationError(
+      `cannot use ${path} as a shadow store: ${(error as Error).message}; check --state DIR`,
+      { cause: error },
+    );
+  }
+  return new SqliteShadowStore(db);
+}
