@@ -1,0 +1,448 @@
+/**
+ * The shadow plan (pure): for each incoming finding, compared with what the shadow store says
+ * Security Hub holds, decide whether to create, update, refresh, skip, drop or archive — before a
+ * single call is spent. The rules are documented in `docs/pipeline.md`; in short:
+ *
+ * - NEW (no shadow) → create, with the finding's own `UpdatedAt`.
+ * - CHANGED provider content (or a reappearance, or a move to another scope) → update with
+ *   `UpdatedAt = max(incoming, stored + 1 ms)`, unless the incoming report is older than the
+ *   shadow's observation → STALE, dropped.
+ * - UNCHANGED → skip, unless Security Hub's 90-day expiry is within the refresh window → refresh.
+ * - ACTIVE in the import's scope but absent from it → archive (the full last-known finding,
+ *   `RecordState: ARCHIVED`), because BatchImportFindings overwrites everything.
+ *
+ * CreatedAt and FirstObservedAt are kept from the shadow; LastObservedAt advances; attributes a
+ * customer changed with BatchUpdateFindings travel only in `FindingProviderFields`.
+ */
+import type { AwsSecurityFinding, FindingProviderFields, Severity } from "@aws-sdk/client-securityhub";
+import type { RecordState, ShadowRecord } from "../../ports/shadow-store.ts";
+import { DAY_MS, RETENTION_MS } from "../asff/limits.ts";
+import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
+import { describeError } from "../errors.ts";
+import type { FindingKey, PrecedenceAttribute } from "../hub/contracts.ts";
+import { findingKeyString, PRECEDENCE_ATTRIBUTES } from "../hub/contracts.ts";
+import { contentHash } from "./content-hash.ts";
+import { findingKeyOf } from "./finding-key.ts";
+
+/**
+ * Refresh unchanged findings this long before Security Hub's 90-day expiry.
+ * @default 30 days (so an unchanged finding is resent once it is 60 days old)
+ */
+export const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 30 * DAY_MS;
+
+/**
+ * A shadow record with the observation time the plan would like the store to keep. `observedAt`
+ * is the report time of the latest observation (before any +1 ms bump); stores that do not keep
+ * it fall back to `updatedAt`, which is exact except after a bump (see `docs/pipeline.md`).
+ */
+export type PlanShadowRecord = ShadowRecord & { readonly observedAt?: string };
+
+/** One finding from a converted report. */
+export interface IncomingFinding {
+  readonly finding: AwsSecurityFinding;
+  /** File, S3 key or message id it came from: named in every failure. */
+  readonly source?: string;
+}
+
+/** What the plan does with a finding. */
+export const PLAN_ACTIONS = ["create", "update", "refresh", "archive", "unchanged", "stale"] as const;
+export type PlanAction = (typeof PLAN_ACTIONS)[number];
+export type SendAction = "create" | "update" | "refresh" | "archive";
+
+/** A finding to send; `shadow` is committed (with `lastSentMs`) only after Security Hub accepted it. */
+export interface PlannedSend {
+  readonly action: SendAction;
+  readonly key: FindingKey;
+  readonly finding: AwsSecurityFinding;
+  readonly shadow: Omit<PlanShadowRecord, "lastSentMs">;
+  readonly source?: string;
+}
+
+/** A finding not sent, and why. */
+export interface PlannedSkip {
+  readonly action: "unchanged" | "stale";
+  readonly key: FindingKey;
+  readonly reason: string;
+  readonly source?: string;
+}
+
+/** A finding the plan could not handle (never sent, never committed). */
+export interface PlanFailure {
+  readonly findingId: string;
+  readonly key?: FindingKey;
+  readonly source?: string;
+  /** e.g. `InvalidInput`, `ArchiveContentUnavailable`. */
+  readonly errorCode: string;
+  readonly message: string;
+}
+
+export interface ImportPlan {
+  readonly sends: PlannedSend[];
+  readonly skips: PlannedSkip[];
+  readonly failures: PlanFailure[];
+}
+
+export interface PlanInput {
+  readonly incoming: readonly IncomingFinding[];
+  /** Shadows of the incoming keys (and of the archive candidates), keyed by `findingKeyString`. */
+  readonly shadows: ReadonlyMap<string, ShadowRecord>;
+  /** Scan scope of this import; without one nothing is archived. */
+  readonly scope?: string;
+  /** Every ACTIVE shadow of `scope` in the (account, Region) pairs of this import. */
+  readonly scopeActive?: readonly ShadowRecord[];
+  /** Last accepted content of the archive candidates (see {@link archiveCandidates}). */
+  readonly archiveContent?: ReadonlyMap<string, AwsSecurityFinding>;
+  /** Finding Ids whose conversion failed in this import: never archived (they were seen, just not readable). */
+  readonly protectedIds?: ReadonlySet<string>;
+  /** Epoch ms from the injected clock. */
+  readonly nowMs: number;
+  /** @default {@link DEFAULT_REFRESH_BEFORE_EXPIRY_MS} */
+  readonly refreshBeforeExpiryMs?: number;
+}
+
+/** Counts of a plan (before sending): the shape the summary and `--json` report. */
+export interface PlanCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  stale: number;
+  archived: number;
+  refreshed: number;
+  failed: number;
+}
+
+const SEND_COUNTER: Readonly<Record<SendAction, keyof PlanCounts>> = {
+  create: "created",
+  update: "updated",
+  refresh: "refreshed",
+  archive: "archived",
+};
+
+/** Which counter a send action feeds. */
+export function counterOf(action: SendAction): keyof PlanCounts {
+  return SEND_COUNTER[action];
+}
+
+/** Counts by outcome, as planned. */
+export function planCounts(plan: ImportPlan): PlanCounts {
+  const counts: PlanCounts = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    stale: 0,
+    archived: 0,
+    refreshed: 0,
+    failed: 0,
+  };
+  for (const send of plan.sends) counts[SEND_COUNTER[send.action]]++;
+  for (const skip of plan.skips) counts[skip.action]++;
+  counts.failed = plan.failures.length;
+  return counts;
+}
+
+/** Observation time of a shadow in epoch ms: `observedAt` when the store keeps it, else `updatedAt`. */
+export function observedMs(shadow: ShadowRecord): number {
+  const observed = (shadow as PlanShadowRecord).observedAt;
+  return parseAsffTimestamp(observed) ?? parseAsffTimestamp(shadow.updatedAt) ?? 0;
+}
+
+/**
+ * The records of `scopeActive` that this import will archive (absent from `incomingKeys`, not
+ * protected): the orchestrator fetches their last content before calling {@link planImport}.
+ */
+export function archiveCandidates(
+  scopeActive: readonly ShadowRecord[],
+  incomingKeys: ReadonlySet<string>,
+  protectedIds: ReadonlySet<string> = new Set(),
+): ShadowRecord[] {
+  return scopeActive.filter(
+    (r) =>
+      r.recordState === "ACTIVE" && !incomingKeys.has(findingKeyString(r.key)) && !protectedIds.has(r.key.id),
+  );
+}
+
+const SEVERITY_LABEL_BOUNDS: ReadonlyArray<readonly [number, string]> = [
+  [90, "CRITICAL"],
+  [70, "HIGH"],
+  [40, "MEDIUM"],
+  [1, "LOW"],
+  [0, "INFORMATIONAL"],
+];
+
+/** Severity.Label for a Normalized score (spec §1.4), for providers that send only the old field. */
+function labelOfNormalized(normalized: number): string {
+  for (const [bound, label] of SEVERITY_LABEL_BOUNDS) if (normalized >= bound) return label;
+  return "INFORMATIONAL";
+}
+
+function providerValue(attribute: PrecedenceAttribute, top: unknown): unknown {
+  if (attribute !== "Severity") return top;
+  const severity = top as Severity;
+  const label =
+    severity.Label ??
+    (severity.Normalized === undefined ? undefined : labelOfNormalized(severity.Normalized));
+  if (label === undefined) return undefined;
+  return severity.Original === undefined ? { Label: label } : { Label: label, Original: severity.Original };
+}
+
+/**
+ * Moves the customer-touched precedence attributes of an outgoing finding into
+ * `FindingProviderFields` (filling FPF from the top-level value when FPF lacks it) and removes
+ * them from the top level, so the provider never fights a customer's BatchUpdateFindings.
+ */
+export function sendThroughProviderFields(
+  finding: AwsSecurityFinding,
+  touched: readonly PrecedenceAttribute[],
+): AwsSecurityFinding {
+  if (touched.length === 0) return finding;
+  const out: Record<string, unknown> = { ...finding };
+  const fpf: Record<string, unknown> = { ...(finding.FindingProviderFields ?? {}) };
+  for (const attribute of touched) {
+    const top = out[attribute];
+    if (top === undefined) continue;
+    if (fpf[attribute] === undefined) {
+      const value = providerValue(attribute, top);
+      if (value !== undefined) fpf[attribute] = value;
+    }
+    delete out[attribute];
+  }
+  out.FindingProviderFields = fpf as FindingProviderFields;
+  return out as unknown as AwsSecurityFinding;
+}
+
+/** Top-level attributes Security Hub adds itself or never takes from a provider update. */
+const NOT_RESENT_ATTRIBUTES = [
+  "ProcessedAt",
+  "Region",
+  "WorkflowState",
+  "Note",
+  "UserDefinedFields",
+  "VerificationState",
+  "Workflow",
+] as const;
+
+/**
+ * Turns a finding as Security Hub returns it into what a provider sends: service-added fields and
+ * customer-owned attributes removed; precedence attributes that FPF holds sent only through FPF
+ * (the stored top-level value may be a customer's, the FPF value is always the provider's).
+ */
+export function toProviderFinding(stored: AwsSecurityFinding): AwsSecurityFinding {
+  const out: Record<string, unknown> = { ...stored };
+  for (const name of NOT_RESENT_ATTRIBUTES) delete out[name];
+  if (stored.ProductFields) {
+    const fields = Object.fromEntries(
+      Object.entries(stored.ProductFields).filter(([k]) => !k.startsWith("aws/securityhub/")),
+    );
+    if (Object.keys(fields).length > 0) out.ProductFields = fields;
+    else delete out.ProductFields;
+  }
+  const fpf = stored.FindingProviderFields as Record<string, unknown> | undefined;
+  if (fpf) {
+    for (const attribute of PRECEDENCE_ATTRIBUTES) if (fpf[attribute] !== undefined) delete out[attribute];
+  }
+  return out as unknown as AwsSecurityFinding;
+}
+
+interface Candidate {
+  readonly incoming: IncomingFinding;
+  readonly key: FindingKey;
+  readonly keyString: string;
+  readonly updatedMs: number;
+}
+
+/** Builds the plan. Pure: the same input always yields the same plan. */
+export function planImport(input: PlanInput): ImportPlan {
+  const sends: PlannedSend[] = [];
+  const skips: PlannedSkip[] = [];
+  const failures: PlanFailure[] = [];
+  const refreshAgeMs = RETENTION_MS - (input.refreshBeforeExpiryMs ?? DEFAULT_REFRESH_BEFORE_EXPIRY_MS);
+
+  // 1. Identify and de-duplicate: one key may appear in several reports of one import; the newest wins.
+  const latest = new Map<string, Candidate>();
+  for (const incoming of input.incoming) {
+    const id = incoming.finding.Id ?? "(no Id)";
+    let key: FindingKey;
+    try {
+      key = findingKeyOf(incoming.finding, incoming.source);
+    } catch (error) {
+      failures.push({
+        findingId: id,
+        source: incoming.source,
+        errorCode: "InvalidInput",
+        message: describeError(error),
+      });
+      continue;
+    }
+    const updatedMs = parseAsffTimestamp(incoming.finding.UpdatedAt);
+    if (updatedMs === undefined) {
+      failures.push({
+        findingId: id,
+        key,
+        source: incoming.source,
+        errorCode: "InvalidInput",
+        message: `finding ${id}: UpdatedAt '${String(incoming.finding.UpdatedAt)}' is not an ASFF timestamp`,
+      });
+      continue;
+    }
+    const keyString = findingKeyString(key);
+    const previous = latest.get(keyString);
+    const candidate: Candidate = { incoming, key, keyString, updatedMs };
+    if (previous !== undefined) {
+      const keepNew = updatedMs >= previous.updatedMs;
+      const dropped = keepNew ? previous : candidate;
+      skips.push({
+        action: "stale",
+        key,
+        source: dropped.incoming.source,
+        reason: "a newer version of the same finding is in this import",
+      });
+      if (keepNew) latest.set(keyString, candidate);
+      continue;
+    }
+    latest.set(keyString, candidate);
+  }
+
+  // 2. Decide per finding against its shadow.
+  let maxIncomingMs: number | undefined;
+  for (const c of latest.values()) {
+    maxIncomingMs = maxIncomingMs === undefined ? c.updatedMs : Math.max(maxIncomingMs, c.updatedMs);
+    const shadow = input.shadows.get(c.keyString);
+    const finding = c.incoming.finding;
+    const hash = contentHash(finding);
+    const recordState: RecordState = finding.RecordState === "ARCHIVED" ? "ARCHIVED" : "ACTIVE";
+    const scope = input.scope ?? shadow?.scope;
+    const lastObservedAt = finding.LastObservedAt ?? finding.UpdatedAt;
+
+    if (shadow === undefined) {
+      sends.push({
+        action: "create",
+        key: c.key,
+        source: c.incoming.source,
+        finding: { ...finding, RecordState: recordState, LastObservedAt: lastObservedAt },
+        shadow: {
+          key: c.key,
+          contentHash: hash,
+          updatedAt: formatAsffTimestamp(c.updatedMs),
+          observedAt: formatAsffTimestamp(c.updatedMs),
+          createdAt: finding.CreatedAt ?? formatAsffTimestamp(c.updatedMs),
+          ...(finding.FirstObservedAt === undefined ? {} : { firstObservedAt: finding.FirstObservedAt }),
+          recordState,
+          ...(scope === undefined ? {} : { scope }),
+          customerTouched: [],
+        },
+      });
+      continue;
+    }
+
+    const storedMs = parseAsffTimestamp(shadow.updatedAt) ?? 0;
+    const observed = observedMs(shadow);
+    const changed =
+      hash !== shadow.contentHash || recordState !== shadow.recordState || scope !== shadow.scope;
+    let action: SendAction;
+    if (changed) {
+      if (c.updatedMs < observed) {
+        skips.push({
+          action: "stale",
+          key: c.key,
+          source: c.incoming.source,
+          reason: `report time ${formatAsffTimestamp(c.updatedMs)} is older than the last observation ${formatAsffTimestamp(observed)}`,
+        });
+        continue;
+      }
+      action = "update";
+    } else {
+      const ageMs = input.nowMs - Math.min(storedMs, shadow.lastSentMs);
+      if (ageMs <= refreshAgeMs) {
+        skips.push({
+          action: "unchanged",
+          key: c.key,
+          source: c.incoming.source,
+          reason: "provider content unchanged",
+        });
+        continue;
+      }
+      action = "refresh";
+    }
+    const sendMs = Math.max(c.updatedMs, storedMs + 1);
+    const outgoing: AwsSecurityFinding = {
+      ...finding,
+      CreatedAt: shadow.createdAt,
+      ...(shadow.firstObservedAt === undefined ? {} : { FirstObservedAt: shadow.firstObservedAt }),
+      LastObservedAt: lastObservedAt,
+      UpdatedAt: formatAsffTimestamp(sendMs),
+      RecordState: recordState,
+    };
+    sends.push({
+      action,
+      key: c.key,
+      source: c.incoming.source,
+      finding: sendThroughProviderFields(outgoing, shadow.customerTouched),
+      shadow: {
+        key: c.key,
+        contentHash: hash,
+        updatedAt: formatAsffTimestamp(sendMs),
+        observedAt: formatAsffTimestamp(Math.max(c.updatedMs, observed)),
+        createdAt: shadow.createdAt,
+        ...(shadow.firstObservedAt === undefined ? {} : { firstObservedAt: shadow.firstObservedAt }),
+        recordState,
+        ...(scope === undefined ? {} : { scope }),
+        customerTouched: shadow.customerTouched,
+      },
+    });
+  }
+
+  // 3. Scope reconciliation: ACTIVE in this scope, absent from this scan → ARCHIVED.
+  if (input.scope !== undefined && input.scopeActive !== undefined) {
+    const incomingKeys = new Set(latest.keys());
+    for (const record of archiveCandidates(input.scopeActive, incomingKeys, input.protectedIds)) {
+      if (record.scope !== input.scope) continue;
+      const keyString = findingKeyString(record.key);
+      const observed = observedMs(record);
+      if (maxIncomingMs !== undefined && maxIncomingMs < observed) {
+        skips.push({
+          action: "stale",
+          key: record.key,
+          reason: `absent from a scan (${formatAsffTimestamp(maxIncomingMs)}) older than its last observation; not archived`,
+        });
+        continue;
+      }
+      const content = input.archiveContent?.get(keyString);
+      if (content === undefined) {
+        failures.push({
+          findingId: record.key.id,
+          key: record.key,
+          errorCode: "ArchiveContentUnavailable",
+          message: `finding ${record.key.id} left scope '${input.scope}' but its last content could not be read from the target; not archived (retried on the next import)`,
+        });
+        continue;
+      }
+      const storedMs = parseAsffTimestamp(record.updatedAt) ?? 0;
+      // Without a scan time of its own (an empty report), the archive moves UpdatedAt by the minimum.
+      const sendMs = Math.max(maxIncomingMs ?? Number.NEGATIVE_INFINITY, storedMs + 1);
+      const finding: AwsSecurityFinding = {
+        ...toProviderFinding(content),
+        CreatedAt: record.createdAt,
+        ...(record.firstObservedAt === undefined ? {} : { FirstObservedAt: record.firstObservedAt }),
+        UpdatedAt: formatAsffTimestamp(sendMs),
+        RecordState: "ARCHIVED",
+      };
+      sends.push({
+        action: "archive",
+        key: record.key,
+        finding: sendThroughProviderFields(finding, record.customerTouched),
+        shadow: {
+          key: record.key,
+          contentHash: record.contentHash,
+          updatedAt: formatAsffTimestamp(sendMs),
+          observedAt: formatAsffTimestamp(Math.max(maxIncomingMs ?? sendMs, observed)),
+          createdAt: record.createdAt,
+          ...(record.firstObservedAt === undefined ? {} : { firstObservedAt: record.firstObservedAt }),
+          recordState: "ARCHIVED",
+          scope: input.scope,
+          customerTouched: record.customerTouched,
+        },
+      });
+    }
+  }
+  return { sends, skips, failures };
+}

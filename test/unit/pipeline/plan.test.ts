@@ -1,0 +1,383 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import { DAY_MS } from "../../../lambdas/core/asff/limits.ts";
+import { findingKeyString } from "../../../lambdas/core/hub/contracts.ts";
+import { contentHash } from "../../../lambdas/core/pipeline/content-hash.ts";
+import {
+  type ImportPlan,
+  type PlanInput,
+  planCounts,
+  planImport,
+  sendThroughProviderFields,
+  toProviderFinding,
+} from "../../../lambdas/core/pipeline/plan.ts";
+import type { ShadowRecord } from "../../../lambdas/ports/shadow-store.ts";
+import { finding, keyOf, shadowOf } from "./factories.ts";
+
+const NOW = Date.parse("2026-03-01T00:00:00.000Z");
+const T0 = "2026-01-01T00:00:00.000Z";
+const T1 = "2026-01-02T00:00:00.000Z";
+
+function plan(
+  incoming: AwsSecurityFinding[],
+  shadows: ShadowRecord[] = [],
+  extra: Partial<PlanInput> = {},
+): ImportPlan {
+  return planImport({
+    incoming: incoming.map((f) => ({ finding: f, source: "report.json" })),
+    shadows: new Map(shadows.map((s) => [findingKeyString(s.key), s])),
+    nowMs: NOW,
+    ...extra,
+  });
+}
+
+function only<T>(items: readonly T[]): T {
+  assert.equal(items.length, 1, `expected exactly one item, got ${items.length}`);
+  return items[0] as T;
+}
+
+describe("content hash", () => {
+  it("ignores key order, timestamps, service-added and customer-owned attributes", () => {
+    const a = finding("a");
+    const b = Object.fromEntries(Object.entries(finding("a")).reverse()) as unknown as AwsSecurityFinding;
+    Object.assign(b, {
+      UpdatedAt: T1,
+      LastObservedAt: T1,
+      ProcessedAt: T1,
+      Region: "us-east-1",
+      WorkflowState: "NEW",
+      Workflow: { Status: "NOTIFIED" },
+      Note: { Text: "x", UpdatedBy: "me", UpdatedAt: T1 },
+      ProductFields: { "aws/securityhub/FindingId": "x" },
+    });
+    assert.equal(contentHash(a), contentHash(b));
+  });
+
+  it("changes when a provider-owned attribute changes, nested ones included", () => {
+    const base = finding("a");
+    assert.notEqual(contentHash(base), contentHash(finding("a", { Title: "other" })));
+    assert.notEqual(
+      contentHash(base),
+      contentHash(finding("a", { Resources: [{ Type: "Other", Id: "resource-2" }] })),
+    );
+    assert.notEqual(contentHash(base), contentHash(finding("a", { ProductFields: { "vendor/x": "1" } })));
+  });
+});
+
+describe("planImport: new findings", () => {
+  it("creates a finding without a shadow, keeping its UpdatedAt and making RecordState explicit", () => {
+    const f = finding("a", { UpdatedAt: T1 });
+    const send = only(plan([f]).sends);
+    assert.equal(send.action, "create");
+    assert.equal(send.finding.UpdatedAt, T1);
+    assert.equal(send.finding.RecordState, "ACTIVE");
+    assert.equal(send.shadow.contentHash, contentHash(f));
+    assert.equal(send.shadow.updatedAt, T1);
+    assert.equal(send.shadow.createdAt, f.CreatedAt);
+  });
+
+  it("records the import's scope in the shadow to commit", () => {
+    const send = only(plan([finding("a")], [], { scope: "img@sha256:1" }).sends);
+    assert.equal(send.shadow.scope, "img@sha256:1");
+  });
+});
+
+describe("planImport: unchanged findings", () => {
+  it("skips a finding whose provider content is unchanged, whatever its new timestamps", () => {
+    const stored = finding("a");
+    const p = plan([finding("a", { UpdatedAt: T1, LastObservedAt: T1 })], [shadowOf(stored)]);
+    assert.equal(p.sends.length, 0);
+    assert.equal(only(p.skips).action, "unchanged");
+  });
+
+  it("counts an unchanged finding from an older report as unchanged, not stale", () => {
+    const shadow = shadowOf(finding("a", { UpdatedAt: T1 }));
+    const p = plan([finding("a", { UpdatedAt: T0 })], [shadow]);
+    assert.equal(only(p.skips).action, "unchanged");
+  });
+
+  it("does not refresh an unchanged finding last sent 59 days ago", () => {
+    const shadow = shadowOf(finding("a"), {
+      updatedAt: new Date(NOW - 59 * DAY_MS).toISOString(),
+      lastSentMs: NOW - 59 * DAY_MS,
+    });
+    assert.equal(only(plan([finding("a")], [shadow]).skips).action, "unchanged");
+  });
+
+  it("refreshes an unchanged finding whose last accepted update is older than 60 days, with a later UpdatedAt", () => {
+    const storedAt = new Date(NOW - 61 * DAY_MS).toISOString();
+    const shadow = shadowOf(finding("a"), { updatedAt: storedAt, lastSentMs: NOW - 61 * DAY_MS });
+    const send = only(plan([finding("a", { UpdatedAt: T0 })], [shadow]).sends);
+    assert.equal(send.action, "refresh");
+    assert.ok(Date.parse(send.finding.UpdatedAt ?? "") > Date.parse(storedAt));
+  });
+
+  it("refreshes on the older of stored UpdatedAt and last-sent time, so an old report time cannot let a finding expire", () => {
+    const shadow = shadowOf(finding("a"), {
+      updatedAt: new Date(NOW - 70 * DAY_MS).toISOString(),
+      lastSentMs: NOW - DAY_MS,
+    });
+    assert.equal(only(plan([finding("a")], [shadow]).sends).action, "refresh");
+  });
+
+  it("honours a configured refresh window", () => {
+    const shadow = shadowOf(finding("a"), {
+      updatedAt: new Date(NOW - 20 * DAY_MS).toISOString(),
+      lastSentMs: NOW - 20 * DAY_MS,
+    });
+    assert.equal(
+      only(plan([finding("a")], [shadow], { refreshBeforeExpiryMs: 75 * DAY_MS }).sends).action,
+      "refresh",
+    );
+  });
+});
+
+describe("planImport: changed findings", () => {
+  it("updates changed content with the incoming UpdatedAt when it is later than the stored one", () => {
+    const send = only(plan([finding("a", { Title: "new", UpdatedAt: T1 })], [shadowOf(finding("a"))]).sends);
+    assert.equal(send.action, "update");
+    assert.equal(send.finding.UpdatedAt, T1);
+    assert.equal(send.shadow.updatedAt, T1);
+  });
+
+  it("moves UpdatedAt 1 ms past the stored one when the report carries the same time", () => {
+    const send = only(plan([finding("a", { Title: "new" })], [shadowOf(finding("a"))]).sends);
+    assert.equal(send.finding.UpdatedAt, "2026-01-01T00:00:00.001Z");
+  });
+
+  it("compares instants, not strings, when the report uses an offset", () => {
+    const p = plan(
+      [finding("a", { Title: "new", UpdatedAt: "2026-01-01T01:00:00+02:00" })],
+      [shadowOf(finding("a"))],
+    );
+    assert.equal(only(p.skips).action, "stale");
+  });
+
+  it("drops changed content from a report older than the shadow's observation as stale", () => {
+    const p = plan(
+      [finding("a", { Title: "old", UpdatedAt: T0 })],
+      [shadowOf(finding("a", { UpdatedAt: T1 }))],
+    );
+    assert.equal(p.sends.length, 0);
+    const skip = only(p.skips);
+    assert.equal(skip.action, "stale");
+    assert.match(skip.reason, /older than the last observation/);
+  });
+
+  it("stays monotonic after a bump when the store keeps observedAt: a same-time change is still sent", () => {
+    const shadow = { ...shadowOf(finding("a"), { updatedAt: "2026-01-01T00:00:00.001Z" }), observedAt: T0 };
+    const send = only(plan([finding("a", { Title: "third" })], [shadow]).sends);
+    assert.equal(send.finding.UpdatedAt, "2026-01-01T00:00:00.002Z");
+  });
+
+  it("keeps CreatedAt and FirstObservedAt from the shadow and advances LastObservedAt", () => {
+    const shadow = shadowOf(finding("a"), {
+      createdAt: "2025-12-01T00:00:00.000Z",
+      firstObservedAt: "2025-12-01T00:00:00.000Z",
+    });
+    const incoming = finding("a", { Title: "new", UpdatedAt: T1, CreatedAt: T1, FirstObservedAt: T1 });
+    const send = only(plan([incoming], [shadow]).sends);
+    assert.equal(send.finding.CreatedAt, "2025-12-01T00:00:00.000Z");
+    assert.equal(send.finding.FirstObservedAt, "2025-12-01T00:00:00.000Z");
+    assert.equal(send.finding.LastObservedAt, T1);
+    assert.equal(send.shadow.firstObservedAt, "2025-12-01T00:00:00.000Z");
+  });
+
+  it("re-activates a finding whose shadow is ARCHIVED even when its content is unchanged", () => {
+    const shadow = shadowOf(finding("a"), { recordState: "ARCHIVED", scope: "s" });
+    const send = only(plan([finding("a", { UpdatedAt: T1 })], [shadow], { scope: "s" }).sends);
+    assert.equal(send.action, "update");
+    assert.equal(send.finding.RecordState, "ACTIVE");
+    assert.equal(send.shadow.recordState, "ACTIVE");
+  });
+
+  it("sends a finding that moved to another scope so that the shadow's scope follows it", () => {
+    const send = only(
+      plan([finding("a", { UpdatedAt: T1 })], [shadowOf(finding("a"), { scope: "old" })], { scope: "new" })
+        .sends,
+    );
+    assert.equal(send.action, "update");
+    assert.equal(send.shadow.scope, "new");
+  });
+
+  it("keeps the shadow's scope when the import has none", () => {
+    const p = plan([finding("a", { UpdatedAt: T1 })], [shadowOf(finding("a"), { scope: "s" })]);
+    assert.equal(only(p.skips).action, "unchanged");
+  });
+
+  it("sends customer-touched attributes only through FindingProviderFields", () => {
+    const incoming = finding("a", {
+      Title: "new",
+      UpdatedAt: T1,
+      Severity: { Label: "HIGH" },
+      Criticality: 50,
+    });
+    const send = only(
+      plan([incoming], [shadowOf(finding("a"), { customerTouched: ["Severity", "Criticality"] })]).sends,
+    );
+    assert.equal(send.finding.Severity, undefined);
+    assert.equal(send.finding.Criticality, undefined);
+    assert.deepEqual(send.finding.FindingProviderFields?.Severity, { Label: "HIGH", Original: "high" });
+    assert.equal(send.finding.FindingProviderFields?.Criticality, 50);
+    assert.deepEqual(send.shadow.customerTouched, ["Severity", "Criticality"]);
+  });
+});
+
+describe("planImport: duplicates and bad findings", () => {
+  it("keeps the newest of two versions of one finding in one import and counts the other stale", () => {
+    const p = plan([finding("a", { Title: "new", UpdatedAt: T1 }), finding("a", { Title: "old" })]);
+    assert.equal(only(p.sends).finding.Title, "new");
+    assert.equal(only(p.skips).action, "stale");
+  });
+
+  it("fails a finding with an unusable ProductArn, naming the field, and plans the rest", () => {
+    const p = plan([finding("bad", { ProductArn: "arn:aws:securityhub:::product/x/y" }), finding("a")]);
+    const failure = only(p.failures);
+    assert.equal(failure.findingId, "bad");
+    assert.equal(failure.errorCode, "InvalidInput");
+    assert.match(failure.message, /ProductArn/);
+    assert.equal(only(p.sends).key.id, "a");
+  });
+
+  it("fails a finding whose UpdatedAt is not an ASFF timestamp", () => {
+    const failure = only(plan([finding("a", { UpdatedAt: "yesterday" })]).failures);
+    assert.match(failure.message, /UpdatedAt 'yesterday'/);
+  });
+});
+
+describe("planImport: scope reconciliation", () => {
+  const stored = finding("gone", {
+    Title: "Gone",
+    ProductFields: { "aws/securityhub/FindingId": "x", "v/k": "1" },
+  });
+  const storedInHub: AwsSecurityFinding = {
+    ...stored,
+    ProcessedAt: T0,
+    Region: "us-east-1",
+    Workflow: { Status: "NOTIFIED" },
+    WorkflowState: "NEW",
+    Note: { Text: "customer note", UpdatedBy: "c", UpdatedAt: T0 },
+    Severity: { Label: "LOW", Normalized: 1 },
+  };
+  const goneShadow = shadowOf(stored, { scope: "s" });
+  const content = new Map([[findingKeyString(goneShadow.key), storedInHub]]);
+
+  it("archives a finding ACTIVE in the scope and absent from the scan, resending its full provider content", () => {
+    const p = plan([finding("a", { UpdatedAt: T1 })], [goneShadow], {
+      scope: "s",
+      scopeActive: [goneShadow],
+      archiveContent: content,
+    });
+    const archive = only(p.sends.filter((s) => s.action === "archive"));
+    assert.equal(archive.finding.RecordState, "ARCHIVED");
+    assert.equal(archive.finding.Title, "Gone");
+    assert.equal(archive.finding.UpdatedAt, T1);
+    assert.deepEqual(archive.finding.ProductFields, { "v/k": "1" });
+    for (const name of ["ProcessedAt", "Region", "Workflow", "WorkflowState", "Note", "Severity"]) {
+      assert.equal((archive.finding as unknown as Record<string, unknown>)[name], undefined, name);
+    }
+    assert.deepEqual(archive.finding.FindingProviderFields?.Severity, { Label: "HIGH", Original: "high" });
+    assert.equal(archive.shadow.recordState, "ARCHIVED");
+    assert.equal(archive.shadow.contentHash, goneShadow.contentHash);
+  });
+
+  it("archives everything the scope held on an empty scan, moving UpdatedAt by 1 ms", () => {
+    const archive = only(
+      plan([], [], { scope: "s", scopeActive: [goneShadow], archiveContent: content }).sends,
+    );
+    assert.equal(archive.action, "archive");
+    assert.equal(archive.finding.UpdatedAt, "2026-01-01T00:00:00.001Z");
+  });
+
+  it("never archives a finding of another scope", () => {
+    const other = shadowOf(finding("other"), { scope: "t" });
+    const p = plan([], [], {
+      scope: "s",
+      scopeActive: [other],
+      archiveContent: new Map([[findingKeyString(other.key), finding("other")]]),
+    });
+    assert.equal(p.sends.length, 0);
+  });
+
+  it("archives nothing without a scope", () => {
+    assert.equal(plan([], [], { scopeActive: [goneShadow], archiveContent: content }).sends.length, 0);
+  });
+
+  it("does not archive a finding whose conversion failed in this import", () => {
+    const p = plan([], [], {
+      scope: "s",
+      scopeActive: [goneShadow],
+      archiveContent: content,
+      protectedIds: new Set(["gone"]),
+    });
+    assert.equal(p.sends.length, 0);
+  });
+
+  it("does not archive a finding observed after the scan that lacks it", () => {
+    const newer = shadowOf(stored, { scope: "s", updatedAt: "2026-02-01T00:00:00.000Z" });
+    const p = plan([finding("a", { UpdatedAt: T1 })], [], {
+      scope: "s",
+      scopeActive: [newer],
+      archiveContent: content,
+    });
+    assert.equal(only(p.skips).action, "stale");
+    assert.equal(only(p.sends).action, "create");
+  });
+
+  it("reports an archive whose last content is unavailable as failed instead of sending a clobbering stub", () => {
+    const p = plan([], [], { scope: "s", scopeActive: [goneShadow] });
+    assert.equal(p.sends.length, 0);
+    assert.equal(only(p.failures).errorCode, "ArchiveContentUnavailable");
+  });
+
+  it("counts every outcome", () => {
+    const p = plan(
+      [
+        finding("new"),
+        finding("same"),
+        finding("changed", { Title: "x" }),
+        finding("old", { Title: "x", UpdatedAt: T0 }),
+      ],
+      [
+        shadowOf(finding("same"), { scope: "s" }),
+        shadowOf(finding("changed"), { scope: "s" }),
+        shadowOf(finding("old", { UpdatedAt: T1 }), { scope: "s" }),
+        goneShadow,
+      ],
+      { scope: "s", scopeActive: [goneShadow], archiveContent: content },
+    );
+    assert.deepEqual(planCounts(p), {
+      created: 1,
+      updated: 1,
+      unchanged: 1,
+      stale: 1,
+      archived: 1,
+      refreshed: 0,
+      failed: 0,
+    });
+  });
+});
+
+describe("provider-field helpers", () => {
+  it("derives the FPF Severity label from a Normalized-only top-level Severity", () => {
+    const out = sendThroughProviderFields(
+      finding("a", { FindingProviderFields: {}, Severity: { Normalized: 75 } }),
+      ["Severity"],
+    );
+    assert.deepEqual(out.FindingProviderFields?.Severity, { Label: "HIGH" });
+  });
+
+  it("leaves a finding untouched when no attribute was customer-touched", () => {
+    const f = finding("a", { Severity: { Label: "LOW" } });
+    assert.equal(sendThroughProviderFields(f, []), f);
+  });
+
+  it("drops ProductFields entirely when only service keys were stored", () => {
+    const out = toProviderFinding(
+      finding("a", { ProductFields: { "aws/securityhub/ProductName": "Default" } }),
+    );
+    assert.equal(out.ProductFields, undefined);
+    assert.deepEqual(keyOf(out), keyOf(finding("a")));
+  });
+});
