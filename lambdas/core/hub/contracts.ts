@@ -54,6 +54,17 @@ export interface HubContext {
   readonly isProductEnabled: (productArn: string) => boolean;
   /** Source of unique ids for events (uuid v4 in production, a counter in tests). */
   readonly newEventId: () => string;
+  /**
+   * Display names of a product (the service's product registry). Optional: without it, custom
+   * integrations get `Personal`/`Default` and other products their ARN's company and product ids.
+   */
+  readonly productNames?: (productArn: string) => ProductDisplayNames | undefined;
+}
+
+/** CompanyName/ProductName Security Hub shows for a product. */
+export interface ProductDisplayNames {
+  readonly companyName: string;
+  readonly productName: string;
 }
 
 /** What happened to one finding of a BatchImportFindings call. */
@@ -70,6 +81,71 @@ export interface SecurityHubImportedEvent {
   readonly region: string;
   readonly resources: readonly string[];
   readonly detail: { readonly findings: readonly AwsSecurityFinding[] };
+}
+
+/** What happened to one entry of a BatchImportFindings request, in request order. */
+export interface ImportFindingOutcome {
+  /** Position of the entry in `Findings`. */
+  readonly index: number;
+  /** The finding's identity; absent when the entry was too broken to have one. */
+  readonly key?: FindingKey;
+  readonly outcome: ImportOutcome;
+  /** Set when `outcome` is `failed`: the `FailedFindings[].ErrorCode`. */
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+/** One `FailedFindings` entry of a BatchImportFindings response. */
+export interface ImportFailure {
+  readonly Id: string;
+  readonly ErrorCode: string;
+  readonly ErrorMessage: string;
+}
+
+/** Result of the pure BatchImportFindings rules: what to answer, persist and publish. */
+export interface BatchImportResult {
+  readonly response: {
+    readonly FailedCount: number;
+    readonly SuccessCount: number;
+    readonly FailedFindings: readonly ImportFailure[];
+  };
+  /** Findings to persist (one per key, final state, first-seen order). */
+  readonly writes: readonly StoredFinding[];
+  /** Events to publish, one per applied create or update, in order. */
+  readonly events: readonly SecurityHubImportedEvent[];
+  readonly outcomes: readonly ImportFindingOutcome[];
+}
+
+/** `{Id, ProductArn}` as BatchUpdateFindings identifies a finding. */
+export interface FindingIdentifier {
+  readonly Id: string;
+  readonly ProductArn: string;
+}
+
+/** One `UnprocessedFindings` entry of a BatchUpdateFindings response. */
+export interface UpdateFailure {
+  readonly FindingIdentifier: FindingIdentifier;
+  /** `FindingNotFound`, `DuplicatedFindingIdentifier`, `InvalidInput` or `FindingSizeExceeded`. */
+  readonly ErrorCode: string;
+  readonly ErrorMessage: string;
+}
+
+/** Result of the pure BatchUpdateFindings rules. */
+export interface BatchUpdateResult {
+  readonly response: {
+    readonly ProcessedFindings: readonly FindingIdentifier[];
+    readonly UnprocessedFindings: readonly UpdateFailure[];
+  };
+  readonly writes: readonly StoredFinding[];
+  /** One event per updated finding. */
+  readonly events: readonly SecurityHubImportedEvent[];
+}
+
+/** Result of GetFindings. */
+export interface GetFindingsResult {
+  readonly Findings: AwsSecurityFinding[];
+  /** Present only when more findings match. */
+  readonly NextToken?: string;
 }
 
 /**
