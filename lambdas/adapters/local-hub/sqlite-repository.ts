@@ -1,0 +1,292 @@
+/**
+ * SQLite {@link HubRepository} through better-sqlite3: the persistent store of `serve --state DIR`
+ * and of the in-process local target. One file, WAL journal, one transaction per hub call.
+ *
+ * Each finding is one row holding the whole stored finding as JSON plus the indexed columns the
+ * common GetFindings filters are pushed down to; multi-valued attributes (resource Ids and types)
+ * live in a side table. The columns only narrow the candidates: the engine's predicate decides.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { FindingKey, StoredFinding } from "../../core/hub/contracts.ts";
+import { findingKeyString } from "../../core/hub/contracts.ts";
+import type {
+  FindingQuery,
+  HubRecord,
+  HubRepository,
+  IndexConstraint,
+  ProductSubscription,
+} from "./repository.ts";
+import { indexRow, MULTI_VALUED_COLUMNS } from "./repository.ts";
+
+const SCHEMA_VERSION = 1;
+
+const SCALAR_COLUMNS = [
+  "generator_id",
+  "aws_account_id",
+  "title",
+  "severity_label",
+  "record_state",
+  "workflow_status",
+  "compliance_status",
+  "company_name",
+  "product_name",
+  "created_at_ms",
+  "updated_at_ms",
+] as const;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hubs (
+  account_id TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (account_id, region)
+);
+CREATE TABLE IF NOT EXISTS product_subscriptions (
+  account_id TEXT NOT NULL, region TEXT NOT NULL, product_arn TEXT NOT NULL, subscription_arn TEXT NOT NULL,
+  PRIMARY KEY (account_id, region, product_arn)
+);
+CREATE TABLE IF NOT EXISTS findings (
+  fid INTEGER PRIMARY KEY,
+  account_id TEXT NOT NULL, region TEXT NOT NULL, product_arn TEXT NOT NULL, id TEXT NOT NULL,
+  generator_id TEXT, aws_account_id TEXT, title TEXT, severity_label TEXT, record_state TEXT,
+  workflow_status TEXT, compliance_status TEXT, company_name TEXT, product_name TEXT,
+  created_at_ms INTEGER, updated_at_ms INTEGER,
+  last_provider_update_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS findings_key ON findings (account_id, region, product_arn, id);
+CREATE INDEX IF NOT EXISTS findings_id ON findings (account_id, region, id);
+CREATE INDEX IF NOT EXISTS findings_expiry ON findings (account_id, region, last_provider_update_ms);
+${SCALAR_COLUMNS.map((c) => `CREATE INDEX IF NOT EXISTS findings_${c} ON findings (account_id, region, ${c});`).join("\n")}
+CREATE TABLE IF NOT EXISTS finding_resources (
+  fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE,
+  resource_id TEXT, resource_type TEXT
+);
+CREATE INDEX IF NOT EXISTS finding_resources_fid ON finding_resources (fid);
+CREATE INDEX IF NOT EXISTS finding_resources_id ON finding_resources (resource_id);
+CREATE INDEX IF NOT EXISTS finding_resources_type ON finding_resources (resource_type);
+`;
+
+interface FindingRow {
+  fid: number;
+  doc: string;
+}
+
+/** Options of {@link SqliteHubRepository}. */
+export interface SqliteHubRepositoryOptions {
+  /** Database file; created with its directory when missing. `:memory:` for a throw-away database. */
+  readonly file: string;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class SqliteHubRepository implements HubRepository {
+  readonly #db: Database.Database;
+  readonly #stmts;
+
+  constructor(options: SqliteHubRepositoryOptions) {
+    if (options.file !== ":memory:") mkdirSync(dirname(options.file), { recursive: true });
+    this.#db = new Database(options.file);
+    this.#db.pragma("journal_mode = WAL");
+    // WAL + NORMAL: a committed transaction survives a process crash; only an OS crash can lose
+    // the last transactions, which is acceptable for a local emulator.
+    this.#db.pragma("synchronous = NORMAL");
+    this.#db.pragma("foreign_keys = ON");
+    this.#db.exec(DDL);
+    const version = this.#db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+      | { value: string }
+      | undefined;
+    if (version === undefined) {
+      this.#db
+        .prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)")
+        .run(String(SCHEMA_VERSION));
+    } else if (Number(version.value) !== SCHEMA_VERSION) {
+      throw new Error(
+        `${options.file}: schema version ${version.value} is not supported (expected ${SCHEMA_VERSION}); use a new --state directory`,
+      );
+    }
+    const db = this.#db;
+    this.#stmts = {
+      getHub: db.prepare("SELECT doc FROM hubs WHERE account_id = ? AND region = ?"),
+      putHub: db.prepare("INSERT OR REPLACE INTO hubs (account_id, region, doc) VALUES (?, ?, ?)"),
+      listSubs: db.prepare(
+        "SELECT account_id, region, product_arn, subscription_arn FROM product_subscriptions WHERE account_id = ? AND region = ? ORDER BY product_arn",
+      ),
+      putSub: db.prepare(
+        "INSERT OR REPLACE INTO product_subscriptions (account_id, region, product_arn, subscription_arn) VALUES (?, ?, ?, ?)",
+      ),
+      deleteSub: db.prepare(
+        "DELETE FROM product_subscriptions WHERE account_id = ? AND region = ? AND subscription_arn = ?",
+      ),
+      getFinding: db.prepare(
+        "SELECT fid, doc FROM findings WHERE account_id = ? AND region = ? AND product_arn = ? AND id = ?",
+      ),
+      insertFinding: db.prepare(
+        `INSERT INTO findings (account_id, region, product_arn, id, ${SCALAR_COLUMNS.join(", ")}, last_provider_update_ms, doc)
+         VALUES (?, ?, ?, ?, ${SCALAR_COLUMNS.map(() => "?").join(", ")}, ?, ?)`,
+      ),
+      updateFinding: db.prepare(
+        `UPDATE findings SET ${SCALAR_COLUMNS.map((c) => `${c} = ?`).join(", ")}, last_provider_update_ms = ?, doc = ? WHERE fid = ?`,
+      ),
+      deleteResources: db.prepare("DELETE FROM finding_resources WHERE fid = ?"),
+      insertResource: db.prepare(
+        "INSERT INTO finding_resources (fid, resource_id, resource_type) VALUES (?, ?, ?)",
+      ),
+      purge: db.prepare(
+        "DELETE FROM findings WHERE account_id = ? AND region = ? AND last_provider_update_ms <= ?",
+      ),
+      count: db.prepare("SELECT count(*) AS n FROM findings"),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    if (this.#db.inTransaction) return fn();
+    return this.#db.transaction(fn).immediate();
+  }
+
+  getHub(accountId: string, region: string): HubRecord | undefined {
+    const row = this.#stmts.getHub.get(accountId, region) as { doc: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.doc) as HubRecord);
+  }
+
+  putHub(hub: HubRecord): void {
+    this.#stmts.putHub.run(hub.accountId, hub.region, JSON.stringify(hub));
+  }
+
+  listSubscriptions(accountId: string, region: string): ProductSubscription[] {
+    const rows = this.#stmts.listSubs.all(accountId, region) as {
+      account_id: string;
+      region: string;
+      product_arn: string;
+      subscription_arn: string;
+    }[];
+    return rows.map((r) => ({
+      accountId: r.account_id,
+      region: r.region,
+      productArn: r.product_arn,
+      subscriptionArn: r.subscription_arn,
+    }));
+  }
+
+  putSubscription(s: ProductSubscription): void {
+    this.#stmts.putSub.run(s.accountId, s.region, s.productArn, s.subscriptionArn);
+  }
+
+  deleteSubscription(accountId: string, region: string, subscriptionArn: string): boolean {
+    return this.#stmts.deleteSub.run(accountId, region, subscriptionArn).changes > 0;
+  }
+
+  getFindings(keys: readonly FindingKey[]): Map<string, StoredFinding> {
+    const out = new Map<string, StoredFinding>();
+    for (const key of keys) {
+      const row = this.#stmts.getFinding.get(key.accountId, key.region, key.productArn, key.id) as
+        | FindingRow
+        | undefined;
+      if (row !== undefined) out.set(findingKeyString(key), JSON.parse(row.doc) as StoredFinding);
+    }
+    return out;
+  }
+
+  putFindings(findings: readonly StoredFinding[]): void {
+    this.transaction(() => {
+      for (const stored of findings) {
+        const { key } = stored;
+        const row = indexRow(stored.finding);
+        const scalars = SCALAR_COLUMNS.map((c) => row[c][0] ?? null);
+        const doc = JSON.stringify(stored);
+        const existing = this.#stmts.getFinding.get(key.accountId, key.region, key.productArn, key.id) as
+          | FindingRow
+          | undefined;
+        let fid: number;
+        if (existing === undefined) {
+          const info = this.#stmts.insertFinding.run(
+            key.accountId,
+            key.region,
+            key.productArn,
+            key.id,
+            ...scalars,
+            stored.lastProviderUpdateMs,
+            doc,
+          );
+          fid = Number(info.lastInsertRowid);
+        } else {
+          fid = existing.fid;
+          this.#stmts.updateFinding.run(...scalars, stored.lastProviderUpdateMs, doc, fid);
+          this.#stmts.deleteResources.run(fid);
+        }
+        for (const resource of stored.finding.Resources ?? []) {
+          this.#stmts.insertResource.run(fid, resource.Id ?? null, resource.Type ?? null);
+        }
+      }
+    });
+  }
+
+  #condition(c: IndexConstraint, params: unknown[]): string {
+    const multi = MULTI_VALUED_COLUMNS.has(c.column);
+    const col = multi ? `r.${c.column}` : `f.${c.column}`;
+    const alternatives: string[] = [];
+    if (c.kind === "string") {
+      if (c.equals.length > 0) {
+        params.push(...c.equals);
+        alternatives.push(`${col} IN (${c.equals.map(() => "?").join(", ")})`);
+      }
+      for (const prefix of c.prefixes) {
+        // LIKE ignores ASCII case: still a superset, the engine's predicate decides.
+        params.push(`${escapeLike(prefix)}%`);
+        alternatives.push(`${col} LIKE ? ESCAPE '\\'`);
+      }
+    } else {
+      for (const r of c.ranges) {
+        const parts = [`${col} IS NOT NULL`];
+        if (r.startMs !== undefined) {
+          parts.push(`${col} >= ?`);
+          params.push(r.startMs);
+        }
+        if (r.endMs !== undefined) {
+          parts.push(`${col} <= ?`);
+          params.push(r.endMs);
+        }
+        alternatives.push(`(${parts.join(" AND ")})`);
+      }
+    }
+    const test = alternatives.length === 0 ? "0" : `(${alternatives.join(" OR ")})`;
+    return multi ? `EXISTS (SELECT 1 FROM finding_resources r WHERE r.fid = f.fid AND ${test})` : test;
+  }
+
+  *queryFindings(query: FindingQuery): Iterable<StoredFinding> {
+    const params: unknown[] = [query.accountId, query.region, query.expiredAtOrBeforeMs];
+    const where = ["f.account_id = ?", "f.region = ?", "f.last_provider_update_ms > ?"];
+    for (const c of query.constraints) where.push(this.#condition(c, params));
+    const sql = `SELECT f.doc FROM findings f WHERE ${where.join(" AND ")} ORDER BY f.fid`;
+    // Statements are cached by SQL text: a handful of filter shapes repeat in practice.
+    for (const row of this.#prepared(sql).iterate(...params) as Iterable<{ doc: string }>) {
+      yield JSON.parse(row.doc) as StoredFinding;
+    }
+  }
+
+  readonly #cache = new Map<string, Database.Statement>();
+  #prepared(sql: string): Database.Statement {
+    let stmt = this.#cache.get(sql);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(sql);
+      if (this.#cache.size > 200) this.#cache.clear();
+      this.#cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  purgeExpired(accountId: string, region: string, cutoffMs: number): number {
+    return this.#stmts.purge.run(accountId, region, cutoffMs).changes;
+  }
+
+  countFindings(): number {
+    return (this.#stmts.count.get() as { n: number }).n;
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
