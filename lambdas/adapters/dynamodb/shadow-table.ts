@@ -1,0 +1,103 @@
+/**
+ * The DynamoDB shadow table design (see docs/shadow-store.md), shared by the store, the rate
+ * limiter, the CDK stack and the tests:
+ * - partition key `pk` (S): `findingKeyString(key)`, the JSON array [account, Region, ProductArn, Id];
+ *   rate-limiter items use `ratelimit#…` keys in the same key space without clashing;
+ * - sparse GSI `activeScope-index` on `activeScope` (S) = JSON [account, Region, scope], set only
+ *   while the record is ACTIVE and has a scope, so the index holds exactly the archiving candidates;
+ * - TTL attribute `expiresAt` (epoch seconds) = last acceptance + Security Hub's 90-day retention.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
+import { classifyDynamoDbError } from "./errors.ts";
+
+/** Attribute names of a shadow item. */
+export const SHADOW_ATTRIBUTES = {
+  pk: "pk",
+  accountId: "accountId",
+  region: "region",
+  productArn: "productArn",
+  findingId: "findingId",
+  contentHash: "contentHash",
+  updatedAt: "updatedAt",
+  updatedAtMs: "updatedAtMs",
+  createdAt: "createdAt",
+  firstObservedAt: "firstObservedAt",
+  recordState: "recordState",
+  scope: "scope",
+  activeScope: "activeScope",
+  customerTouched: "customerTouched",
+  lastSentMs: "lastSentMs",
+  expiresAt: "expiresAt",
+} as const;
+
+/** The sparse GSI listing ACTIVE records per (account, Region, scope). */
+export const ACTIVE_SCOPE_INDEX = "activeScope-index";
+
+/** The GSI partition key value for an ACTIVE record of `scope`. */
+export function activeScopeValue(accountId: string, region: string, scope: string): string {
+  return JSON.stringify([accountId, region, scope]);
+}
+
+export interface CreateShadowTableOptions {
+  /** Give up waiting for ACTIVE after this long. @default 60000 */
+  readonly timeoutMs?: number;
+  /** Turn on TTL on `expiresAt`. @default true */
+  readonly enableTtl?: boolean;
+}
+
+/**
+ * Creates the shadow table (on-demand capacity) with its GSI and TTL, and waits until it is
+ * ACTIVE. For tests and local setups; deployed stacks create the same design with CDK.
+ */
+export async function createShadowTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: CreateShadowTableOptions = {},
+): Promise<void> {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: SHADOW_ATTRIBUTES.pk, AttributeType: "S" },
+          { AttributeName: SHADOW_ATTRIBUTES.activeScope, AttributeType: "S" },
+        ],
+        KeySchema: [{ AttributeName: SHADOW_ATTRIBUTES.pk, KeyType: "HASH" }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: ACTIVE_SCOPE_INDEX,
+            KeySchema: [
+              { AttributeName: SHADOW_ATTRIBUTES.activeScope, KeyType: "HASH" },
+              { AttributeName: SHADOW_ATTRIBUTES.pk, KeyType: "RANGE" },
+            ],
+            Projection: { ProjectionType: "ALL" },
+          },
+        ],
+      }),
+    );
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    for (;;) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === "ACTIVE");
+      if (Table?.TableStatus === "ACTIVE" && indexesActive) break;
+      if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE in time`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (options.enableTtl ?? true) {
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: SHADOW_ATTRIBUTES.expiresAt, Enabled: true },
+        }),
+      );
+    }
+  } catch (error) {
+    throw classifyDynamoDbError(error, "CreateTable", tableName);
+  }
+}
