@@ -101,10 +101,16 @@ const OVERLAYS: Record<string, Schema> = {
   "PatchSummary.InstalledPendingReboot": PATCH_COUNT,
   // §1.6: FPF RelatedFindings assumed to share the top-level 1–10 limit (decision, docs/asff-validation.md).
   "FindingProviderFields.RelatedFindings": { minItems: 1, maxItems: 10 },
+  // §1.6: FPF Types have "the same format as top-level", so the same 50-entry limit.
+  "FindingProviderFields.Types": { maxItems: 50 },
   // §1.9: Details.Other ≤ 50 pairs, key ≤ 128, value ≤ 1024 (UG asff-resourcedetails-other).
   "ResourceDetails.Other": MAP_50_128_1024,
   // §1.9: tag values ≤ 256 characters (AWS tag rules).
   "Resource.Tags": { additionalProperties: { maxLength: 256 } },
+  // §1.8: LastKnownExploitAt is a timestamp (its model documentation lacks the "Timestamps" link).
+  "Vulnerability.LastKnownExploitAt": { pattern: ASFF_TIMESTAMP_PATTERN, format: TIMESTAMP_FORMAT },
+  // §1.2: ActionType is one of four values (the model lists them only in prose).
+  "Action.ActionType": { enum: ["NETWORK_CONNECTION", "AWS_API_CALL", "DNS_REQUEST", "PORT_PROBE"] },
   // §4.1: BatchUpdateFindings edits the same attributes, so the finding's limits apply.
   "NoteUpdate.Text": { maxLength: 512 },
   "BatchUpdateFindingsRequest.Types": { maxItems: 50 },
