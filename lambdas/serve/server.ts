@@ -384,7 +384,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     }
   };
 
+  let closing: Promise<void> | undefined;
   const server = createServer((req, res) => {
+    // While shutting down, answers close their connection so keep-alive sockets do not hold close() open.
+    if (closing !== undefined) res.setHeader("connection", "close");
+    res.on("finish", () => {
+      if (closing !== undefined) server.closeIdleConnections();
+    });
     void handle(req, res);
   });
   server.on("connection", (socket) => {
@@ -400,7 +406,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       for (const socket of held) socket.destroy();
