@@ -1,8 +1,12 @@
 /**
- * Text helpers shared by the SARIF and ZAP parsers: turning scanner prose (SARIF `{0}` message
- * templates, markdown, ANSI colour codes, HTML) into plain text that fits an ASFF field, and
- * removing secret values before they can reach a finding. Pure functions, no I/O.
+ * Text helpers shared by the SARIF and ZAP parsers, on top of the framework's `text.ts` and
+ * `redact.ts`: SARIF `{0}` message templates, markdown, a bound on how much of a huge message is
+ * looked at, and redaction of well-known credential shapes. Pure functions, no I/O.
  */
+import { REDACTED, redactValues } from "./redact.ts";
+import { stripControl, stripHtml } from "./text.ts";
+
+export { truncate } from "./text.ts";
 
 /**
  * Longest input any cleaner looks at. Findings hold at most 1,024 characters of description, so a
@@ -11,60 +15,11 @@
  */
 export const MAX_CLEANED_INPUT = 16 * 1024;
 
-/** What replaces a secret value. Visible on purpose: the reader sees that something was removed. */
-export const REDACTED = "[REDACTED]";
-
-/** The ellipsis appended when a text is cut to fit a limit. */
-export const ELLIPSIS = "…";
-
-// CSI sequences (colours, cursor moves) and OSC sequences (hyperlinks, titles) from terminal output.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ESC is the point.
-const ANSI_RE = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters other than tab/newline are noise.
-const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-const HTML_BREAK_RE = /<\s*(?:br|\/p|\/li|\/div|\/h[1-6]|\/tr)\s*\/?>/gi;
-const HTML_LIST_ITEM_RE = /<\s*li[^>]*>/gi;
-const HTML_TAG_RE = /<\/?[a-zA-Z][^<>]{0,2000}>/g;
-const ENTITY_RE = /&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos|nbsp);/g;
 const MD_IMAGE_RE = /!\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)/g;
 const MD_LINK_RE = /\[([^\]\n]{0,500})\]\(([^)\s]{0,2000})\)/g;
 const MD_EMPHASIS_RE = /(\*\*|__)(?=\S)([^*_\n]{1,500}?)\1/g;
 const MD_CODE_FENCE_RE = /```[a-zA-Z0-9_-]{0,30}\n?/g;
 const MD_HEADING_RE = /^#{1,6}\s+/gm;
-
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: " ",
-};
-
-function decodeEntity(_match: string, body: string): string {
-  if (body.startsWith("#x")) return safeCodePoint(Number.parseInt(body.slice(2), 16));
-  if (body.startsWith("#")) return safeCodePoint(Number.parseInt(body.slice(1), 10));
-  return NAMED_ENTITIES[body] ?? "";
-}
-
-function safeCodePoint(code: number): string {
-  return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : "";
-}
-
-/** Removes ANSI escape sequences and control characters (keeps tab and newline). */
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI_RE, "").replace(CONTROL_RE, "");
-}
-
-/** Turns HTML into text: block ends become newlines, tags are dropped, entities decoded. */
-export function stripHtml(text: string): string {
-  if (!text.includes("<") && !text.includes("&")) return text;
-  return text
-    .replace(HTML_BREAK_RE, "\n")
-    .replace(HTML_LIST_ITEM_RE, "\n- ")
-    .replace(HTML_TAG_RE, "")
-    .replace(ENTITY_RE, decodeEntity);
-}
 
 /**
  * Turns the common markdown constructs into text. Links keep their label and, when the target is a
@@ -92,35 +47,23 @@ export function normalizeWhitespace(text: string): string {
     .trim();
 }
 
-/** Options of `cleanText`. */
-export interface CleanTextOptions {
+/** Options of `cleanProse`. */
+export interface CleanProseOptions {
   /** Also strip markdown (SARIF `markdown` members, help texts). @default false */
   readonly markdown?: boolean;
 }
 
 /**
- * Plain text from scanner prose: bounded to `MAX_CLEANED_INPUT`, ANSI codes, HTML and (optionally)
- * markdown removed, whitespace normalised. Returns `""` for anything that is not a string.
+ * Plain text from scanner prose (any value; non-strings give `""`): bounded to
+ * `MAX_CLEANED_INPUT`, ANSI codes, control characters, HTML and (optionally) markdown removed,
+ * whitespace normalised.
  */
-export function cleanText(value: unknown, options: CleanTextOptions = {}): string {
+export function cleanProse(value: unknown, options: CleanProseOptions = {}): string {
   if (typeof value !== "string" || value.length === 0) return "";
   let text = value.length > MAX_CLEANED_INPUT ? value.slice(0, MAX_CLEANED_INPUT) : value;
-  text = stripAnsi(text);
-  text = stripHtml(text);
+  text = stripControl(stripHtml(stripControl(text)));
   if (options.markdown) text = stripMarkdown(text);
   return normalizeWhitespace(text);
-}
-
-/**
- * Cuts `text` to at most `max` characters (UTF-16 code units, as Security Hub counts), ending in a
- * visible ellipsis when something was removed, never splitting a surrogate pair.
- */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = Math.max(0, max - ELLIPSIS.length);
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
-  return `${text.slice(0, end).trimEnd()}${ELLIPSIS}`;
 }
 
 /**
@@ -157,14 +100,9 @@ const SECRET_PATTERNS: readonly RegExp[] = [
  * because they would erase ordinary words), then well-known credential shapes.
  */
 export function redactSecrets(text: string, values: readonly string[] = []): string {
-  let out = text;
-  const sorted = [...new Set(values)].filter((v) => v.trim().length >= 4).sort((a, b) => b.length - a.length);
-  for (const value of sorted) {
-    if (out.includes(value)) out = out.split(value).join(REDACTED);
-    const trimmed = value.trim();
-    if (trimmed !== value && trimmed.length >= 4 && out.includes(trimmed))
-      out = out.split(trimmed).join(REDACTED);
-  }
+  // longest first, so a secret that contains another is removed whole
+  const sorted = [...new Set(values.flatMap((v) => [v, v.trim()]))].sort((a, b) => b.length - a.length);
+  let out = redactValues(text, sorted);
   for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, REDACTED);
   return out;
 }

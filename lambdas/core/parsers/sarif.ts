@@ -13,7 +13,9 @@ import type {
 import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
 import { InputError } from "../errors.ts";
 import type { ConversionFailure, FindingDraft, ParseContext, ReportParser } from "./contracts.ts";
-import { assignUniqueIds, type IdentifiedDraft, idSegment, stableId } from "./sarif-ids.ts";
+import { findingId, generatorId } from "./ids.ts";
+import { isSecretPropertyName } from "./redact.ts";
+import { assignUniqueIds, type IdentifiedDraft } from "./sarif-ids.ts";
 import {
   confidenceForWord,
   LEVEL_TO_LABEL,
@@ -23,14 +25,15 @@ import {
   original,
   parseScore,
 } from "./sarif-severity.ts";
-import { cleanText, firstLine, formatSarifMessage, redactSecrets, truncate } from "./sarif-text.ts";
+import { cleanProse, firstLine, formatSarifMessage, redactSecrets, truncate } from "./sarif-text.ts";
 
 /** Options of the SARIF parser. */
 export interface SarifParserOptions {
   /**
    * Import `kind: "pass"` results as findings with `Compliance.Status: PASSED` and severity
-   * INFORMATIONAL (useful for compliance dashboards; the Trivy parser has the same switch).
-   * @default false
+   * INFORMATIONAL. Overrides the caller's `ParseContext.options.includePassed` (the same switch
+   * the Trivy parser reads).
+   * @default `context.options.includePassed`, else false
    */
   readonly includePassed?: boolean;
   /**
@@ -69,17 +72,6 @@ const SECRET_TOOL_RE =
 /** Infrastructure-as-code scanners: results are configuration checks. */
 const IAC_TOOL_RE =
   /checkov|tfsec|kics|terrascan|tflint|cfn[-_ ]?(lint|nag)|kube-?(linter|score|scape)|hadolint|trivy.*config|snyk.*iac|regula|defsec/i;
-/** Properties whose value is the matched secret in secret scanners' SARIF (compared case-insensitively). */
-const SECRET_PROPERTY_KEYS = new Set([
-  "offender",
-  "match",
-  "secret",
-  "raw",
-  "rawv2",
-  "value",
-  "token",
-  "password",
-]);
 /** Partial fingerprint keys that are stable across runs (others, like gitleaks' `date` or `author`, are not). */
 const STABLE_PARTIAL_KEY_RE =
   /^(?:primaryLocationLineHash|primaryLocationStartColumnFingerprint|contextRegionHash|commitSha|[\w.-]*(?:hash|fingerprint)[\w.-]*)(?:\/v\d+)?$/i;
@@ -307,7 +299,7 @@ function secretValues(result: Json, physical: Json | undefined): string[] {
   const properties = propertiesOf(result);
   if (properties) {
     for (const [key, value] of Object.entries(properties)) {
-      if (SECRET_PROPERTY_KEYS.has(key.toLowerCase()) && typeof value === "string") values.push(value);
+      if (isSecretPropertyName(key) && typeof value === "string") values.push(value);
     }
   }
   return values;
@@ -409,7 +401,7 @@ function messageOf(result: Json, rule: Json | undefined): string {
   template ??= asString(own(message, "markdown"));
   if (template === undefined) return "";
   // plain-text messages also carry markdown-style links to relatedLocations ("[value](1)")
-  return cleanText(formatSarifMessage(template, args), { markdown: true });
+  return cleanProse(formatSarifMessage(template, args), { markdown: true });
 }
 
 function kindOf(result: Json): string {
@@ -427,9 +419,9 @@ function isSuppressed(result: Json): boolean {
 
 function titleOf(rule: Json | undefined, ruleId: string | undefined, message: string): string {
   const name = asString(own(rule, "name"));
-  const short = cleanText(textOf(own(rule, "shortDescription")), { markdown: true });
+  const short = cleanProse(textOf(own(rule, "shortDescription")), { markdown: true });
   const candidates = [
-    name && /\s/.test(name.trim()) ? cleanText(name) : undefined,
+    name && /\s/.test(name.trim()) ? cleanProse(name) : undefined,
     short || undefined,
     message ? firstLine(message) : undefined,
     ruleId,
@@ -439,11 +431,11 @@ function titleOf(rule: Json | undefined, ruleId: string | undefined, message: st
 
 function remediationOf(rule: Json | undefined, result: Json): Remediation | undefined {
   const help = own(rule, "help");
-  let text = cleanText(textOf(help));
-  if (!text && isObject(help)) text = cleanText(own(help, "markdown"), { markdown: true });
+  let text = cleanProse(textOf(help));
+  if (!text && isObject(help)) text = cleanProse(own(help, "markdown"), { markdown: true });
   if (!text) {
     const fix = asArray(own(result, "fixes")).find(isObject);
-    text = cleanText(textOf(own(fix, "description")), { markdown: true });
+    text = cleanProse(textOf(own(fix, "description")), { markdown: true });
   }
   const helpUri = asString(own(rule, "helpUri"));
   const url = helpUri && /^https?:\/\/\S+$/i.test(helpUri) ? helpUri : undefined;
@@ -466,7 +458,7 @@ function typeOf(run: RunInfo, secret: boolean, cve: string | undefined, cwes: re
 
 /** Short readable tool name for Ids: the first word ("Trivy: Vulnerability Scanner" → "trivy"). */
 function toolSlug(toolName: string): string {
-  return idSegment(/[A-Za-z0-9._-]+/.exec(toolName)?.[0]?.toLowerCase() ?? "tool", 40);
+  return (/[A-Za-z0-9._-]+/.exec(toolName)?.[0]?.toLowerCase() ?? "tool").slice(0, 40);
 }
 
 function baseName(path: string): string {
@@ -566,7 +558,7 @@ function convertResult(
 
   const message = safe(messageOf(result, rule));
   const title = truncate(safe(titleOf(rule, ruleId, message)), TITLE_MAX);
-  const fullDescription = safe(cleanText(textOf(own(rule, "fullDescription")), { markdown: true }));
+  const fullDescription = safe(cleanProse(textOf(own(rule, "fullDescription")), { markdown: true }));
   const description = truncate(message || fullDescription || title, DESCRIPTION_MAX);
   const cwes = cwesOf(rule, result);
   const cve = CVE_RE.exec(ruleId ?? "")?.[1]?.toUpperCase();
@@ -595,7 +587,7 @@ function convertResult(
     // without a rule the message is the only thing that says which problem this is
     ...(ruleId === undefined ? ["message", message] : []),
   ];
-  const id = stableId(`${toolSlug(run.toolName)}/${idSegment(ruleId ?? "no-rule", 160)}`, identity);
+  const id = findingId(toolSlug(run.toolName), ruleId ?? "no-rule", identity);
 
   const vulnerabilities: Vulnerability[] = [];
   if (cve || cwes.length > 0) {
@@ -647,7 +639,7 @@ function convertResult(
 
   const draft: FindingDraft = {
     Id: id,
-    GeneratorId: `${toolSlug(run.toolName)}/${ruleId ?? "no-rule"}`.slice(0, 512),
+    GeneratorId: generatorId(toolSlug(run.toolName), ruleId ?? "no-rule"),
     CreatedAt: run.time,
     UpdatedAt: run.time,
     ...(firstSeenMs !== undefined ? { FirstObservedAt: formatAsffTimestamp(firstSeenMs) } : {}),
@@ -696,7 +688,7 @@ export function parseSarif(
   options: SarifParserOptions = {},
 ): { drafts: FindingDraft[]; failures: ConversionFailure[] } {
   const settings: Required<SarifParserOptions> = {
-    includePassed: options.includePassed ?? false,
+    includePassed: options.includePassed ?? context.options?.includePassed ?? false,
     inactiveResults: options.inactiveResults ?? "skip",
   };
   const source = context.source;
