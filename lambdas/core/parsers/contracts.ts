@@ -43,10 +43,16 @@ export interface ReportInput {
  * SchemaVersion, ProductArn, AwsAccountId, timestamps when missing, fits the result to the ASFF
  * limits and validates it.
  */
-export type FindingDraft = Omit<AwsSecurityFinding, "SchemaVersion" | "ProductArn" | "AwsAccountId"> & {
+export type FindingDraft = Omit<
+  AwsSecurityFinding,
+  "SchemaVersion" | "ProductArn" | "AwsAccountId" | "CreatedAt" | "UpdatedAt"
+> & {
   readonly SchemaVersion?: string;
   readonly ProductArn?: string;
   readonly AwsAccountId?: string;
+  /** The report's own time when it has one; else the finalizer uses the context clock. */
+  readonly CreatedAt?: string;
+  readonly UpdatedAt?: string;
 };
 
 /** A finding (or a whole report) that could not be converted, with the reason. */
@@ -72,10 +78,27 @@ export interface ConversionResult {
   readonly failures: ConversionFailure[];
 }
 
+/** Switches that change what a parser emits (all optional, all off by default). */
+export interface ParserOptions {
+  /**
+   * Emit passing checks (Trivy misconfigurations with `Status: PASS`, SARIF `kind: pass`, ...) as
+   * findings with `Compliance.Status: PASSED` and severity INFORMATIONAL. Default: passing checks
+   * are not emitted.
+   */
+  readonly includePassed?: boolean;
+  /**
+   * ASFF passthrough only: replace the findings' own `ProductArn` and `AwsAccountId` with the
+   * context's. Default: keep the findings' values and fill in only missing ones.
+   */
+  readonly overrideIdentity?: boolean;
+}
+
 /** The parse step's view of the context: parsers may read it (e.g. the Region for ARNs). */
 export interface ParseContext {
   readonly source: string;
   readonly conversion: ConversionContext;
+  /** Switches from the caller (`--include-passed`, ...); absent means all defaults. */
+  readonly options?: ParserOptions;
 }
 
 /**
@@ -84,8 +107,15 @@ export interface ParseContext {
  * cannot read at all, and otherwise returns drafts plus per-finding failures.
  */
 export interface ReportParser {
-  /** Unique, lower-case name used by `--format`. */
+  /** Unique, lower-case name used by `--format` (`^[a-z][a-z0-9._-]*$`, not `auto`). */
   readonly name: string;
+  /**
+   * True for formats whose drafts already are provider-complete ASFF (the ASFF passthrough): the
+   * finalizer then keeps Severity/Types/Confidence/Criticality where the report put them, keeps
+   * the report's timestamps and names, and only fills in what is missing. Default false: drafts
+   * are scanner output and are normalized (provider fields moved to `FindingProviderFields`).
+   */
+  readonly passthrough?: boolean;
   /** True when the already-parsed JSON document looks like this parser's format. */
   detect(document: unknown): boolean;
   /** Turns the parsed document into finding drafts. */

@@ -1,0 +1,537 @@
+/**
+ * Drafts → complete, valid ASFF. Every format goes through here, so the rules are in one place:
+ *
+ * 1. Sanitize: a deep copy without `__proto__` keys, `undefined`/`null`, blank strings, empty
+ *    lists and maps, non-finite numbers; ANSI codes and control characters removed from strings.
+ * 2. Identity and context: SchemaVersion, ProductArn, AwsAccountId, CompanyName/ProductName,
+ *    CreatedAt/UpdatedAt (the report's own time, else `ctx.nowMs`), `ProductFields` keys
+ *    `shadowhub/scope` and `shadowhub/format`.
+ * 3. Provider channel: Severity, Types, Confidence, Criticality and RelatedFindings move to
+ *    `FindingProviderFields` (spec §3.4, §6), `Severity.Original` kept.
+ * 4. Fit to limits: text fields cleaned of HTML and cut with a visible `…` (Title 256,
+ *    Description 1,024, Remediation text 512, ...), list and map caps (`fitToLimits`).
+ * 5. Shrink: a finding over 240 KB is shrunk step by step (`SHRINK_STEPS`); if it still does not
+ *    fit it becomes a failure with the reason.
+ * 6. Validate with the ASFF validator: an invalid finding is a failure, never sent.
+ */
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import { ASFF_SCHEMA_VERSION, MAX_FINDING_BYTES } from "../asff/limits.ts";
+import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
+import { type AsffViolation, validateFinding } from "../asff/validate.ts";
+import type { ConversionContext, ConversionFailure, FindingDraft } from "./contracts.ts";
+import { isSeverityLabel, severityFromNormalized } from "./severity.ts";
+import { cleanText, stripControl, truncate } from "./text.ts";
+
+/** Checks one finding; `[]` when valid. The default is the project's ASFF validator. */
+export type FindingValidator = (finding: unknown) => readonly AsffViolation[];
+
+/** ProductFields keys shadowhub writes (namespaced, never `aws/`). */
+export const PRODUCT_FIELD_KEYS = {
+  scope: "shadowhub/scope",
+  format: "shadowhub/format",
+  omittedPackages: "shadowhub/omitted-packages",
+  shrunk: "shadowhub/shrunk",
+} as const;
+
+/** Limits applied by `fitToLimits` (spec §1.1, §1.2, §1.9; the schema's maxLength/maxItems). */
+export const FIT_LIMITS = {
+  id: 512,
+  generatorId: 512,
+  title: 256,
+  description: 1024,
+  remediationText: 512,
+  severityOriginal: 64,
+  companyName: 128,
+  productName: 128,
+  types: 50,
+  resources: 32,
+  resourceType: 256,
+  resourceRegion: 16,
+  tagValue: 256,
+  productFields: 50,
+  productFieldKey: 128,
+  productFieldValue: 2048,
+  detailsOther: 50,
+  detailsOtherKey: 128,
+  detailsOtherValue: 1024,
+  relatedRequirements: 32,
+  relatedFindings: 10,
+  malware: 5,
+  threats: 32,
+  threatIntelIndicators: 5,
+  userDefinedFields: 50,
+  userDefinedFieldValue: 1024,
+  noteText: 512,
+} as const;
+
+/** Options of `finalizeDrafts`. */
+export interface FinalizeOptions {
+  /** File name, S3 key or message id, used in failures. */
+  readonly source: string;
+  /** Format name recorded in `ProductFields["shadowhub/format"]`. */
+  readonly format?: string;
+  /** Drafts are provider-complete ASFF (passthrough): keep provider fields where they are. */
+  readonly passthrough?: boolean;
+  /** Passthrough only: replace ProductArn and AwsAccountId with the context's. */
+  readonly overrideIdentity?: boolean;
+  /** Validator; default `validateFinding` from `core/asff/validate.ts`. */
+  readonly validate?: FindingValidator;
+}
+
+/** Result of finalizing a batch of drafts. */
+export interface FinalizeResult {
+  readonly findings: AwsSecurityFinding[];
+  readonly failures: ConversionFailure[];
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Deep copy that drops what ASFF rejects or that must not travel: `__proto__` keys (prototype
+ * pollution), `undefined`/`null`, non-finite numbers, blank strings, empty lists and maps.
+ * Strings lose ANSI codes and control characters. Returns `undefined` for an empty result.
+ */
+export function sanitize(value: unknown): unknown {
+  if (typeof value === "string") {
+    const s = stripControl(value);
+    return /\S/.test(s) ? s : undefined;
+  }
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "boolean") return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) {
+      const v = sanitize(item);
+      if (v !== undefined) out.push(v);
+    }
+    return out.length > 0 ? out : undefined;
+  }
+  if (isObject(value)) {
+    const out: Json = {};
+    let any = false;
+    for (const key of Object.keys(value)) {
+      if (key === "__proto__") continue;
+      const v = sanitize(value[key]);
+      if (v !== undefined) {
+        out[key] = v;
+        any = true;
+      }
+    }
+    return any ? out : undefined;
+  }
+  return undefined;
+}
+
+function normalizeTimestamp(value: unknown): string | undefined {
+  const ms = parseAsffTimestamp(value);
+  return ms === undefined ? undefined : formatAsffTimestamp(ms);
+}
+
+function capList(list: unknown, max: number): unknown {
+  return Array.isArray(list) && list.length > max ? list.slice(0, max) : list;
+}
+
+function capMap(
+  map: unknown,
+  maxEntries: number,
+  maxKey: number,
+  maxValue: number,
+  keep?: (k: string) => boolean,
+): unknown {
+  if (!isObject(map)) return map;
+  const out: Json = {};
+  const entries = Object.entries(map);
+  // entries the caller wants to keep (shadowhub's own keys) go first so a cap never drops them
+  const ordered = keep
+    ? [...entries.filter(([k]) => keep(k)), ...entries.filter(([k]) => !keep(k))]
+    : entries;
+  let n = 0;
+  for (const [k, v] of ordered) {
+    if (n >= maxEntries) break;
+    const key = truncate(k, maxKey);
+    if (key in out) continue;
+    out[key] = typeof v === "string" ? truncate(v, maxValue) : v;
+    n++;
+  }
+  return out;
+}
+
+function fitString(obj: Json, key: string, max: number, clean: boolean): void {
+  const v = obj[key];
+  if (typeof v !== "string") return;
+  const text = clean ? cleanText(v) : v;
+  if (text === "") delete obj[key];
+  else obj[key] = truncate(text, max);
+}
+
+/**
+ * Applies every documented text, list and map limit in place: human text cleaned of HTML and cut
+ * with `…`; lists and maps capped (the first entries kept). Idempotent.
+ */
+export function fitToLimits(f: Json): void {
+  const L = FIT_LIMITS;
+  fitString(f, "Title", L.title, true);
+  fitString(f, "Description", L.description, true);
+  fitString(f, "CompanyName", L.companyName, false);
+  fitString(f, "ProductName", L.productName, false);
+  if (typeof f.GeneratorId === "string" && f.GeneratorId.length > L.generatorId) {
+    f.GeneratorId = truncate(f.GeneratorId, L.generatorId);
+  }
+  const rec =
+    isObject(f.Remediation) && isObject(f.Remediation.Recommendation)
+      ? f.Remediation.Recommendation
+      : undefined;
+  if (rec) fitString(rec, "Text", L.remediationText, true);
+  for (const holder of [f, isObject(f.FindingProviderFields) ? f.FindingProviderFields : undefined]) {
+    if (!holder) continue;
+    if (isObject(holder.Severity)) fitString(holder.Severity, "Original", L.severityOriginal, false);
+    holder.Types = capList(holder.Types, L.types);
+    holder.RelatedFindings = capList(holder.RelatedFindings, L.relatedFindings);
+    if (holder.Types === undefined) delete holder.Types;
+    if (holder.RelatedFindings === undefined) delete holder.RelatedFindings;
+  }
+  if (f.ProductFields !== undefined) {
+    f.ProductFields = capMap(f.ProductFields, L.productFields, L.productFieldKey, L.productFieldValue, (k) =>
+      k.startsWith("shadowhub/"),
+    );
+  }
+  if (f.UserDefinedFields !== undefined) {
+    f.UserDefinedFields = capMap(
+      f.UserDefinedFields,
+      L.userDefinedFields,
+      L.productFieldKey,
+      L.userDefinedFieldValue,
+    );
+  }
+  if (Array.isArray(f.Resources)) {
+    const resources = f.Resources.slice(0, L.resources);
+    f.Resources = resources;
+    for (const r of resources) {
+      if (!isObject(r)) continue;
+      fitString(r, "Type", L.resourceType, false);
+      fitString(r, "Region", L.resourceRegion, false);
+      if (isObject(r.Tags)) r.Tags = capMap(r.Tags, 50, 128, L.tagValue);
+      if (isObject(r.Details) && r.Details.Other !== undefined) {
+        r.Details.Other = capMap(r.Details.Other, L.detailsOther, L.detailsOtherKey, L.detailsOtherValue);
+      }
+    }
+  }
+  if (isObject(f.Compliance)) {
+    f.Compliance.RelatedRequirements = capList(f.Compliance.RelatedRequirements, L.relatedRequirements);
+    if (f.Compliance.RelatedRequirements === undefined) delete f.Compliance.RelatedRequirements;
+  }
+  if (isObject(f.Note)) fitString(f.Note, "Text", L.noteText, false);
+  for (const [key, max] of [
+    ["Malware", L.malware],
+    ["Threats", L.threats],
+    ["ThreatIntelIndicators", L.threatIntelIndicators],
+  ] as const) {
+    if (f[key] !== undefined) f[key] = capList(f[key], max);
+  }
+}
+
+/** UTF-8 bytes of the finding's JSON. */
+function sizeOf(f: Json): number {
+  return Buffer.byteLength(JSON.stringify(f), "utf8");
+}
+
+function vulnerabilities(f: Json): Json[] {
+  return Array.isArray(f.Vulnerabilities) ? f.Vulnerabilities.filter(isObject) : [];
+}
+
+function markShrunk(f: Json, step: string): void {
+  const pf = isObject(f.ProductFields) ? f.ProductFields : {};
+  const prev = typeof pf[PRODUCT_FIELD_KEYS.shrunk] === "string" ? `${pf[PRODUCT_FIELD_KEYS.shrunk]},` : "";
+  pf[PRODUCT_FIELD_KEYS.shrunk] = truncate(`${prev}${step}`, FIT_LIMITS.productFieldValue);
+  f.ProductFields = pf;
+}
+
+/**
+ * The shrink policy for a finding over 240 KB, applied in this order until it fits; each step
+ * that changes something is recorded in `ProductFields["shadowhub/shrunk"]`:
+ * 1. `references`: Vulnerabilities[].ReferenceUrls cut to 5, RelatedVulnerabilities to 10;
+ * 2. `details-other`: Resources[].Details.Other values cut to 256 characters;
+ * 3. `packages`: Vulnerabilities[].VulnerablePackages halved until the finding fits (at least one
+ *    kept); the number dropped goes to `ProductFields["shadowhub/omitted-packages"]`;
+ * 4. `vulnerability-lists`: ReferenceUrls, RelatedVulnerabilities and all but one Cvss dropped;
+ * 5. `details`: Resources[].Details dropped (what Security Hub itself does to oversize control
+ *    findings);
+ * 6. `resources`: all resources but the first dropped;
+ * 7. `product-fields`: ProductFields other than shadowhub's own dropped.
+ * The identity, Title, Description, severity and Types are never touched.
+ */
+export const SHRINK_STEPS: ReadonlyArray<{ readonly name: string; readonly apply: (f: Json) => boolean }> = [
+  {
+    name: "references",
+    apply: (f) => {
+      let changed = false;
+      for (const v of vulnerabilities(f)) {
+        if (Array.isArray(v.ReferenceUrls) && v.ReferenceUrls.length > 5) {
+          v.ReferenceUrls = v.ReferenceUrls.slice(0, 5);
+          changed = true;
+        }
+        if (Array.isArray(v.RelatedVulnerabilities) && v.RelatedVulnerabilities.length > 10) {
+          v.RelatedVulnerabilities = v.RelatedVulnerabilities.slice(0, 10);
+          changed = true;
+        }
+      }
+      return changed;
+    },
+  },
+  {
+    name: "details-other",
+    apply: (f) => {
+      let changed = false;
+      for (const r of Array.isArray(f.Resources) ? f.Resources.filter(isObject) : []) {
+        if (!isObject(r.Details) || !isObject(r.Details.Other)) continue;
+        for (const [k, v] of Object.entries(r.Details.Other)) {
+          if (typeof v === "string" && v.length > 256) {
+            r.Details.Other[k] = truncate(v, 256);
+            changed = true;
+          }
+        }
+      }
+      return changed;
+    },
+  },
+  {
+    name: "packages",
+    apply: (f) => {
+      let omitted = 0;
+      for (const v of vulnerabilities(f)) {
+        while (
+          Array.isArray(v.VulnerablePackages) &&
+          v.VulnerablePackages.length > 1 &&
+          sizeOf(f) > MAX_FINDING_BYTES
+        ) {
+          const keep = Math.ceil(v.VulnerablePackages.length / 2);
+          omitted += v.VulnerablePackages.length - keep;
+          v.VulnerablePackages = v.VulnerablePackages.slice(0, keep);
+        }
+      }
+      if (omitted > 0) {
+        const pf = isObject(f.ProductFields) ? f.ProductFields : {};
+        pf[PRODUCT_FIELD_KEYS.omittedPackages] = String(omitted);
+        f.ProductFields = pf;
+      }
+      return omitted > 0;
+    },
+  },
+  {
+    name: "vulnerability-lists",
+    apply: (f) => {
+      let changed = false;
+      for (const v of vulnerabilities(f)) {
+        for (const key of ["ReferenceUrls", "RelatedVulnerabilities"]) {
+          if (v[key] !== undefined) {
+            delete v[key];
+            changed = true;
+          }
+        }
+        if (Array.isArray(v.Cvss) && v.Cvss.length > 1) {
+          v.Cvss = v.Cvss.slice(0, 1);
+          changed = true;
+        }
+      }
+      return changed;
+    },
+  },
+  {
+    name: "details",
+    apply: (f) => {
+      let changed = false;
+      for (const r of Array.isArray(f.Resources) ? f.Resources.filter(isObject) : []) {
+        if (r.Details !== undefined) {
+          delete r.Details;
+          changed = true;
+        }
+      }
+      return changed;
+    },
+  },
+  {
+    name: "resources",
+    apply: (f) => {
+      if (!Array.isArray(f.Resources) || f.Resources.length <= 1) return false;
+      f.Resources = f.Resources.slice(0, 1);
+      return true;
+    },
+  },
+  {
+    name: "product-fields",
+    apply: (f) => {
+      if (!isObject(f.ProductFields)) return false;
+      const kept = Object.fromEntries(
+        Object.entries(f.ProductFields).filter(([k]) => k.startsWith("shadowhub/")),
+      );
+      const changed = Object.keys(kept).length !== Object.keys(f.ProductFields).length;
+      f.ProductFields = kept;
+      return changed;
+    },
+  },
+];
+
+/** Shrinks `f` in place by `SHRINK_STEPS`; returns its final size in bytes. */
+export function shrinkToFit(f: Json): number {
+  let size = sizeOf(f);
+  for (const step of SHRINK_STEPS) {
+    if (size <= MAX_FINDING_BYTES) break;
+    if (step.apply(f)) {
+      markShrunk(f, step.name);
+      size = sizeOf(f);
+    }
+  }
+  return size;
+}
+
+/** Moves Severity, Types, Confidence, Criticality and RelatedFindings into FindingProviderFields. */
+function moveToProviderFields(f: Json): void {
+  const fpf: Json = isObject(f.FindingProviderFields) ? f.FindingProviderFields : {};
+  if (isObject(f.Severity) && fpf.Severity === undefined) {
+    const { Label, Normalized, Original } = f.Severity;
+    const label = isSeverityLabel(Label)
+      ? Label
+      : typeof Normalized === "number"
+        ? severityFromNormalized(Normalized)
+        : undefined;
+    const sev: Json = {};
+    if (label !== undefined) sev.Label = label;
+    if (typeof Original === "string") sev.Original = Original;
+    fpf.Severity = sev;
+  }
+  for (const key of ["Types", "Confidence", "Criticality", "RelatedFindings"]) {
+    if (f[key] !== undefined && fpf[key] === undefined) fpf[key] = f[key];
+  }
+  for (const key of ["Severity", "Types", "Confidence", "Criticality", "RelatedFindings"]) delete f[key];
+  f.FindingProviderFields = fpf;
+}
+
+/** The required identity attributes first, then the rest in draft order: readable output and golden files. */
+const LEADING_KEYS = [
+  "SchemaVersion",
+  "Id",
+  "ProductArn",
+  "GeneratorId",
+  "AwsAccountId",
+  "CreatedAt",
+  "UpdatedAt",
+] as const;
+
+function ordered(f: Json): Json {
+  const out: Json = {};
+  for (const key of LEADING_KEYS) if (f[key] !== undefined) out[key] = f[key];
+  for (const key of Object.keys(f)) if (!(key in out)) out[key] = f[key];
+  return out;
+}
+
+/** Fields only Security Hub sets; a passthrough of exported findings must not send them back. */
+const SERVICE_OWNED = ["ProcessedAt", "Region"] as const;
+
+/**
+ * Finalizes one draft. Returns the finding, or the failure (with the finding Id when known) that
+ * keeps it from being sent.
+ */
+export function finalizeDraft(
+  draft: FindingDraft,
+  ctx: ConversionContext,
+  options: FinalizeOptions,
+): { finding: AwsSecurityFinding } | { failure: ConversionFailure } {
+  const f = (sanitize(draft) ?? {}) as Json;
+  const id = typeof f.Id === "string" ? f.Id : undefined;
+  const fail = (rule: string, message: string, field?: string): { failure: ConversionFailure } => ({
+    failure: {
+      source: options.source,
+      ...(id ? { findingId: id } : {}),
+      ...(field ? { field } : {}),
+      rule,
+      message,
+    },
+  });
+  const passthrough = options.passthrough === true;
+  const nowIso = formatAsffTimestamp(ctx.nowMs);
+
+  if (passthrough) {
+    if (f.SchemaVersion === undefined) f.SchemaVersion = ASFF_SCHEMA_VERSION;
+    if (options.overrideIdentity || f.ProductArn === undefined) f.ProductArn = ctx.productArn;
+    if (options.overrideIdentity || f.AwsAccountId === undefined) f.AwsAccountId = ctx.accountId;
+    for (const key of SERVICE_OWNED) delete f[key];
+    if (isObject(f.ProductFields)) {
+      // `aws/` keys are reserved for Security Hub (spec §1.10); exported findings carry them.
+      for (const key of Object.keys(f.ProductFields)) if (key.startsWith("aws/")) delete f.ProductFields[key];
+    }
+    if (f.CompanyName === undefined && ctx.companyName !== undefined) f.CompanyName = ctx.companyName;
+    if (f.ProductName === undefined && ctx.productName !== undefined) f.ProductName = ctx.productName;
+  } else {
+    f.SchemaVersion = ASFF_SCHEMA_VERSION;
+    f.ProductArn = ctx.productArn;
+    f.AwsAccountId = ctx.accountId;
+    const updated = normalizeTimestamp(f.UpdatedAt) ?? nowIso;
+    f.UpdatedAt = updated;
+    f.CreatedAt = normalizeTimestamp(f.CreatedAt) ?? updated;
+    for (const key of ["FirstObservedAt", "LastObservedAt"]) {
+      if (f[key] !== undefined) {
+        const t = normalizeTimestamp(f[key]);
+        if (t === undefined) delete f[key];
+        else f[key] = t;
+      }
+    }
+    if (ctx.companyName !== undefined) f.CompanyName = ctx.companyName;
+    if (ctx.productName !== undefined) f.ProductName = ctx.productName;
+    if (f.Title === undefined && typeof f.GeneratorId === "string") f.Title = f.GeneratorId;
+    if (f.Description === undefined && typeof f.Title === "string") f.Description = f.Title;
+    moveToProviderFields(f);
+  }
+  const pf: Json = isObject(f.ProductFields) ? f.ProductFields : {};
+  for (const key of Object.keys(pf)) if (key.startsWith("aws/")) delete pf[key];
+  if (ctx.scope !== undefined) pf[PRODUCT_FIELD_KEYS.scope] = ctx.scope;
+  if (options.format !== undefined && !passthrough) pf[PRODUCT_FIELD_KEYS.format] = options.format;
+  if (Object.keys(pf).length > 0) f.ProductFields = pf;
+
+  fitToLimits(f);
+  // Cleaning may have emptied a field: drop blanks again so the validator sees only real values.
+  const finding = ordered((sanitize(f) ?? {}) as Json);
+
+  const size = shrinkToFit(finding);
+  if (size > MAX_FINDING_BYTES) {
+    return fail(
+      `maxBytes ${MAX_FINDING_BYTES}`,
+      `finding ${id ?? "(no Id)"} is ${size} bytes of UTF-8 JSON after every shrink step (${SHRINK_STEPS.map((s) => s.name).join(", ")}); Security Hub accepts at most ${MAX_FINDING_BYTES}`,
+    );
+  }
+  const violations = (options.validate ?? validateFinding)(finding);
+  if (violations.length > 0) {
+    const first = violations[0];
+    return fail(first?.keyword ?? "ASFF", violations.map((v) => v.message).join(" "), first?.path);
+  }
+  return { finding: finding as unknown as AwsSecurityFinding };
+}
+
+/**
+ * Finalizes every draft. Drafts with the same Id describe the same issue (a report listing it
+ * twice): the first is kept. Never throws for bad drafts; each problem is a failure.
+ */
+export function finalizeDrafts(
+  drafts: readonly FindingDraft[],
+  ctx: ConversionContext,
+  options: FinalizeOptions,
+): FinalizeResult {
+  const findings: AwsSecurityFinding[] = [];
+  const failures: ConversionFailure[] = [];
+  const seen = new Set<string>();
+  for (const draft of drafts) {
+    const result = finalizeDraft(draft, ctx, options);
+    if ("failure" in result) {
+      failures.push(result.failure);
+      continue;
+    }
+    const id = result.finding.Id ?? "";
+    if (seen.has(id)) continue;
+    seen.add(id);
+    findings.push(result.finding);
+  }
+  return { findings, failures };
+}

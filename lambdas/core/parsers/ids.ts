@@ -1,0 +1,51 @@
+/**
+ * Stable finding Ids. An Id is a contract (spec §6, style.md): the same issue must get the same Id
+ * on every run and every machine, and two different issues must never share one. So an Id is a
+ * pure function of the stable inputs — tool, rule, resource, location or package — and never of a
+ * time, a run, a build number or the order of results in the report.
+ *
+ * Recipe: `<tool>/<readable rule>/<sha256 of the JSON array [tool, rule, ...identity]>` with the
+ * hash cut to 32 hex digits (128 bits) — readable in the console, short (≤ 260 characters, well
+ * under the 512 limit) and collision-free in practice. The readable part is for humans only; the
+ * hash carries the identity, so a rule name that is cut or rewritten does not merge issues.
+ */
+import { createHash } from "node:crypto";
+
+/** Characters kept in the readable part; everything else becomes `-`. */
+const UNSAFE_RE = /[^A-Za-z0-9._:@+=-]+/g;
+const READABLE_MAX = 200;
+
+/** 32 hex digits of SHA-256 over the JSON encoding of `parts` (undefined → ""). */
+export function stableHash(parts: readonly (string | number | undefined)[]): string {
+  const normalized = parts.map((p) => (p === undefined ? "" : String(p)));
+  return createHash("sha256").update(JSON.stringify(normalized)).digest("hex").slice(0, 32);
+}
+
+/** The readable slug of a rule: safe characters only, at most 200 of them. */
+export function readableRule(rule: string): string {
+  const slug = rule.replace(UNSAFE_RE, "-").replace(/^-+|-+$/g, "");
+  return (slug === "" ? "rule" : slug).slice(0, READABLE_MAX);
+}
+
+/**
+ * The finding Id for `tool`'s `rule` at the identity parts (resource, location, package, ...).
+ * Identity parts must be stable: pass paths, package names, resource names and line anchors —
+ * never versions that change with a fix, times or counters.
+ */
+export function findingId(
+  tool: string,
+  rule: string,
+  identity: readonly (string | number | undefined)[],
+): string {
+  return `${readableRule(tool)}/${readableRule(rule)}/${stableHash([tool, rule, ...identity])}`;
+}
+
+/**
+ * A GeneratorId for `tool`'s `rule` (the rule or check, spec §6), kept within 512 characters: a
+ * longer rule is cut and suffixed with a hash of the whole, so two long rules stay distinct.
+ */
+export function generatorId(tool: string, rule: string): string {
+  const id = `${tool}/${rule}`;
+  if (id.length <= 512) return id;
+  return `${id.slice(0, 512 - 34)}~${stableHash([tool, rule])}`;
+}

@@ -1,0 +1,465 @@
+/**
+ * Trivy JSON (`trivy … --format json`, SchemaVersion 2): Vulnerabilities, Misconfigurations,
+ * Secrets and Licenses of every result, against the scanned artifact as the resource.
+ *
+ * Ids (see `ids.ts`): one finding per issue —
+ * - vulnerability: (artifact, OS-package class or target file, CVE, package name, package path):
+ *   the same CVE in several packages or lock files gives several findings; the installed version
+ *   is not part of it, so an upgrade that is still vulnerable updates the same finding;
+ * - misconfiguration: (artifact, target file, check id, cause resource — or the start line when
+ *   the check names no resource);
+ * - secret: (artifact, target file, rule id, start and end line, layer): two secrets in one file
+ *   never share an Id;
+ * - license: (artifact, target, package, license name, file path).
+ */
+import type { Resource } from "@aws-sdk/client-securityhub";
+import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
+import { InputError } from "../errors.ts";
+import type { ConversionFailure, FindingDraft, ParseContext, ReportParser } from "./contracts.ts";
+import { findingId, generatorId } from "./ids.ts";
+import {
+  asArray,
+  asNumber,
+  asObject,
+  asString,
+  asStrings,
+  type JsonObject,
+  jsonType,
+} from "./json-access.ts";
+import { codeResource, imageResource, withOther } from "./resources.ts";
+import { mapSeverity, type SeverityTable } from "./severity.ts";
+
+/** Trivy severity → ASFF label (Trivy's `UNKNOWN` becomes INFORMATIONAL). */
+export const TRIVY_SEVERITY: SeverityTable = {
+  unknown: "INFORMATIONAL",
+  low: "LOW",
+  medium: "MEDIUM",
+  high: "HIGH",
+  critical: "CRITICAL",
+};
+
+/** Trivy finding kind → ASFF Types. */
+export const TRIVY_TYPES = {
+  cve: ["Software and Configuration Checks/Vulnerabilities/CVE"],
+  vulnerability: ["Software and Configuration Checks/Vulnerabilities"],
+  misconfigAws: ["Software and Configuration Checks/AWS Security Best Practices"],
+  misconfig: ["Software and Configuration Checks"],
+  secret: ["Sensitive Data Identifications/Passwords", "Effects/Data Exposure"],
+  privateKey: ["Sensitive Data Identifications/Security", "Effects/Data Exposure"],
+  license: ["Software and Configuration Checks/License Compliance"],
+} as const;
+
+const TOOL = "trivy";
+
+/** ISO time → normalized ASFF timestamp, or undefined. */
+function time(value: unknown): string | undefined {
+  const ms = parseAsffTimestamp(value);
+  return ms === undefined ? undefined : formatAsffTimestamp(ms);
+}
+
+function isImage(artifactType: string | undefined): boolean {
+  return artifactType === "container_image";
+}
+
+/** The resource of the scanned artifact. */
+function artifactResource(report: JsonObject, source: string): { resource: Resource; name: string } {
+  const name = asString(report.ArtifactName) ?? source;
+  const type = asString(report.ArtifactType);
+  const meta = asObject(report.Metadata) ?? {};
+  const os = asObject(meta.OS);
+  const osText = os ? [asString(os.Family), asString(os.Name)].filter(Boolean).join(" ") : undefined;
+  if (isImage(type)) {
+    const config = asObject(meta.ImageConfig);
+    return {
+      name,
+      resource: imageResource({
+        name,
+        ...(asString(meta.ImageID) ? { imageId: asString(meta.ImageID) } : {}),
+        tags: asStrings(meta.RepoTags),
+        repoDigests: asStrings(meta.RepoDigests),
+        ...(config && asString(config.architecture) ? { architecture: asString(config.architecture) } : {}),
+        ...(osText ? { os: osText } : {}),
+      }),
+    };
+  }
+  return {
+    name,
+    resource: codeResource(
+      {
+        name,
+        ...(asString(meta.RepoURL) ? { repoUrl: asString(meta.RepoURL) } : {}),
+        ...(asString(meta.Branch) ? { branch: asString(meta.Branch) } : {}),
+        ...(asString(meta.Commit) ? { commit: asString(meta.Commit) } : {}),
+        ...(type ? { artifactType: type } : {}),
+      },
+      { os: osText },
+    ),
+  };
+}
+
+interface Scope {
+  readonly source: string;
+  readonly artifact: string;
+  readonly resource: Resource;
+  readonly reportTime?: string;
+  readonly includePassed: boolean;
+}
+
+function base(
+  scope: Scope,
+  id: string,
+  rule: string,
+): Pick<FindingDraft, "Id" | "GeneratorId" | "CreatedAt" | "UpdatedAt"> {
+  return {
+    Id: id,
+    GeneratorId: generatorId(TOOL, rule),
+    ...(scope.reportTime ? { CreatedAt: scope.reportTime, UpdatedAt: scope.reportTime } : {}),
+  };
+}
+
+function cvssList(value: unknown): NonNullable<NonNullable<FindingDraft["Vulnerabilities"]>[number]["Cvss"]> {
+  const out: NonNullable<NonNullable<FindingDraft["Vulnerabilities"]>[number]["Cvss"]> = [];
+  const map = asObject(value);
+  if (!map) return out;
+  for (const source of Object.keys(map).sort()) {
+    const c = asObject(map[source]);
+    if (!c) continue;
+    const v3 = asString(c.V3Vector);
+    const v3score = asNumber(c.V3Score);
+    if (v3score !== undefined || v3) {
+      const version = v3 ? /^CVSS:(\d\.\d)/.exec(v3)?.[1] : undefined;
+      out.push({
+        Version: version ?? "3.x",
+        ...(v3score !== undefined ? { BaseScore: v3score } : {}),
+        ...(v3 ? { BaseVector: v3 } : {}),
+        Source: source,
+      });
+    }
+    const v40 = asString(c.V40Vector);
+    const v40score = asNumber(c.V40Score);
+    if (v40score !== undefined || v40) {
+      out.push({
+        Version: "4.0",
+        ...(v40score !== undefined ? { BaseScore: v40score } : {}),
+        ...(v40 ? { BaseVector: v40 } : {}),
+        Source: source,
+      });
+    }
+    const v2 = asString(c.V2Vector);
+    const v2score = asNumber(c.V2Score);
+    if (v2score !== undefined || v2) {
+      out.push({
+        Version: "2.0",
+        ...(v2score !== undefined ? { BaseScore: v2score } : {}),
+        ...(v2 ? { BaseVector: v2 } : {}),
+        Source: source,
+      });
+    }
+  }
+  return out;
+}
+
+function vulnerabilityDraft(scope: Scope, result: JsonObject, v: JsonObject, vulnId: string): FindingDraft {
+  const target = asString(result.Target) ?? "";
+  const cls = asString(result.Class) ?? "";
+  const pkgType = asString(result.Type);
+  const pkg = asString(v.PkgName) ?? asString(v.PkgID) ?? "unknown-package";
+  const pkgPath = asString(v.PkgPath);
+  const installed = asString(v.InstalledVersion);
+  const fixed = asString(v.FixedVersion);
+  const status = asString(v.Status);
+  const title = asString(v.Title);
+  const primaryUrl = asString(v.PrimaryURL);
+  const layer = asObject(v.Layer);
+  const dataSource = asObject(v.DataSource);
+  const severity = asString(v.Severity);
+  // OS packages: the target text carries the OS version ("alpine:3.19 (alpine 3.19.1)"), which
+  // changes on a base-image bump; the package class and type identify the package set instead.
+  const where = cls === "os-pkgs" ? `os-pkgs:${pkgType ?? ""}` : target;
+  const id = findingId(TOOL, vulnId, [scope.artifact, where, pkg, pkgPath ?? ""]);
+  const remediation = fixed
+    ? `Upgrade ${pkg}${installed ? ` from ${installed}` : ""} to ${fixed} or later.`
+    : `No fixed version of ${pkg} is available${status ? ` (status: ${status})` : ""}; watch the advisory or mitigate.`;
+  return {
+    ...base(scope, id, vulnId),
+    Title: `${vulnId} ${pkg}${installed ? ` ${installed}` : ""}${title ? `: ${title}` : ""}`,
+    Description: asString(v.Description) ?? title ?? `${vulnId} in ${pkg}`,
+    Severity: mapSeverity(TRIVY_SEVERITY, severity),
+    Types: [...(vulnId.startsWith("CVE-") ? TRIVY_TYPES.cve : TRIVY_TYPES.vulnerability)],
+    ...(primaryUrl ? { SourceUrl: primaryUrl } : {}),
+    Remediation: { Recommendation: { Text: remediation, ...(primaryUrl ? { Url: primaryUrl } : {}) } },
+    Resources: [
+      withOther(scope.resource, {
+        target,
+        class: cls,
+        packageType: pkgType,
+        packageId: asString(v.PkgID),
+        status,
+        cwe: asStrings(v.CweIDs).join(","),
+        layerDiffId: layer ? asString(layer.DiffID) : undefined,
+      }),
+    ],
+    Vulnerabilities: [
+      {
+        Id: vulnId,
+        VulnerablePackages: [
+          {
+            Name: pkg,
+            ...(installed ? { Version: installed } : {}),
+            ...(pkgPath ? { FilePath: pkgPath } : {}),
+            ...(pkgType ? { PackageManager: pkgType } : {}),
+            ...(fixed ? { FixedInVersion: fixed, Remediation: remediation } : {}),
+            ...(layer && asString(layer.Digest) ? { SourceLayerHash: asString(layer.Digest) } : {}),
+          },
+        ],
+        Cvss: cvssList(v.CVSS),
+        Vendor: {
+          Name: asString(v.SeveritySource) ?? (dataSource ? asString(dataSource.Name) : undefined) ?? TOOL,
+          ...(primaryUrl ? { Url: primaryUrl } : {}),
+          ...(severity ? { VendorSeverity: severity } : {}),
+          ...(time(v.PublishedDate) ? { VendorCreatedAt: time(v.PublishedDate) } : {}),
+          ...(time(v.LastModifiedDate) ? { VendorUpdatedAt: time(v.LastModifiedDate) } : {}),
+        },
+        ReferenceUrls: asStrings(v.References),
+        FixAvailable: fixed ? "YES" : "NO",
+      },
+    ],
+  };
+}
+
+function misconfigDraft(
+  scope: Scope,
+  result: JsonObject,
+  m: JsonObject,
+  checkId: string,
+  passed: boolean,
+): FindingDraft {
+  const target = asString(result.Target) ?? "";
+  const cause = asObject(m.CauseMetadata) ?? {};
+  const causeResource = asString(cause.Resource);
+  const startLine = asNumber(cause.StartLine);
+  const endLine = asNumber(cause.EndLine);
+  const provider = asString(cause.Provider);
+  const title = asString(m.Title) ?? checkId;
+  const message = asString(m.Message);
+  const url = asString(m.PrimaryURL) ?? asStrings(m.References)[0];
+  const id = findingId(TOOL, checkId, [scope.artifact, target, causeResource ?? `line:${startLine ?? ""}`]);
+  const severity = mapSeverity(TRIVY_SEVERITY, asString(m.Severity));
+  return {
+    ...base(scope, id, checkId),
+    Title: `${checkId}: ${title}`,
+    Description: [asString(m.Description), message].filter(Boolean).join("\n\n") || title,
+    Severity: passed ? { ...severity, Label: "INFORMATIONAL" } : severity,
+    Types: [...(provider?.toLowerCase() === "aws" ? TRIVY_TYPES.misconfigAws : TRIVY_TYPES.misconfig)],
+    Compliance: { Status: passed ? "PASSED" : "FAILED" },
+    ...(url ? { SourceUrl: url } : {}),
+    ...(asString(m.Resolution) || url
+      ? {
+          Remediation: {
+            Recommendation: { Text: asString(m.Resolution) ?? `See ${url}`, ...(url ? { Url: url } : {}) },
+          },
+        }
+      : {}),
+    Resources: [
+      withOther(scope.resource, {
+        target,
+        checkType: asString(m.Type),
+        avdId: asString(m.AVDID),
+        namespace: asString(m.Namespace),
+        causeResource,
+        provider,
+        service: asString(cause.Service),
+        lines: startLine !== undefined ? `${startLine}-${endLine ?? startLine}` : undefined,
+      }),
+    ],
+  };
+}
+
+function secretDraft(scope: Scope, result: JsonObject, s: JsonObject, ruleId: string): FindingDraft {
+  const target = asString(result.Target) ?? "";
+  const startLine = asNumber(s.StartLine);
+  const endLine = asNumber(s.EndLine);
+  const category = asString(s.Category);
+  const title = asString(s.Title) ?? ruleId;
+  const layer = asObject(s.Layer);
+  const layerId = layer ? (asString(layer.DiffID) ?? asString(layer.Digest)) : undefined;
+  const id = findingId(TOOL, `secret/${ruleId}`, [scope.artifact, target, startLine, endLine, layerId ?? ""]);
+  const at = startLine !== undefined ? `${target}:${startLine}` : target;
+  // `Match` and `Code.Lines` hold the secret (masked by Trivy, but never trusted): not copied.
+  return {
+    ...base(scope, id, `secret/${ruleId}`),
+    Title: `Secret: ${title} in ${at}`,
+    Description: `A secret (${title}${category ? `, category ${category}` : ""}) was found in ${at}. The matched value is redacted and not part of this finding; rotate the secret and remove it from the source and its history.`,
+    Severity: mapSeverity(TRIVY_SEVERITY, asString(s.Severity)),
+    Types: [...(category === "AsymmetricPrivateKey" ? TRIVY_TYPES.privateKey : TRIVY_TYPES.secret)],
+    Remediation: {
+      Recommendation: { Text: "Revoke and rotate the secret, then remove it from the code and its history." },
+    },
+    Resources: [
+      withOther(scope.resource, {
+        target,
+        ruleId,
+        category,
+        lines: startLine !== undefined ? `${startLine}-${endLine ?? startLine}` : undefined,
+        layerDiffId: layerId,
+      }),
+    ],
+  };
+}
+
+function licenseDraft(scope: Scope, result: JsonObject, l: JsonObject, name: string): FindingDraft {
+  const target = asString(result.Target) ?? "";
+  const pkg = asString(l.PkgName);
+  const filePath = asString(l.FilePath);
+  const category = asString(l.Category);
+  const link = asString(l.Link);
+  const subject = pkg ?? filePath ?? target;
+  const id = findingId(TOOL, `license/${name}`, [scope.artifact, target, pkg ?? "", name, filePath ?? ""]);
+  return {
+    ...base(scope, id, `license/${name}`),
+    Title: `License ${name}${category ? ` (${category})` : ""} in ${subject}`,
+    Description: `${subject} is distributed under ${name}${category ? `, classified by Trivy as ${category}` : ""}. Check that the license is acceptable for this project.`,
+    Severity: mapSeverity(TRIVY_SEVERITY, asString(l.Severity)),
+    Types: [...TRIVY_TYPES.license],
+    ...(link ? { SourceUrl: link } : {}),
+    Resources: [withOther(scope.resource, { target, package: pkg, filePath, licenseCategory: category })],
+  };
+}
+
+function missing(source: string, field: string, what: string, value: unknown): ConversionFailure {
+  return {
+    source,
+    field,
+    rule: "required string",
+    message: `${source}: ${field} is ${value === undefined ? "missing" : `a JSON ${jsonType(value)}`}; expected ${what}`,
+  };
+}
+
+/** Parses a Trivy JSON report into drafts. */
+export function parseTrivy(
+  document: unknown,
+  context: ParseContext,
+): { drafts: FindingDraft[]; failures: ConversionFailure[] } {
+  const { source } = context;
+  const report = asObject(document);
+  if (!report) {
+    throw new InputError(`${source}: expected a Trivy JSON report object, got a JSON ${jsonType(document)}`, {
+      source,
+      field: "$",
+      rule: "Trivy report",
+    });
+  }
+  if (report.Results !== undefined && !Array.isArray(report.Results)) {
+    throw new InputError(
+      `${source}: Results is a JSON ${jsonType(report.Results)}; expected an array of results`,
+      {
+        source,
+        field: "Results",
+        rule: "array",
+      },
+    );
+  }
+  const { resource, name } = artifactResource(report, source);
+  const reportTime = time(report.CreatedAt);
+  const scope: Scope = {
+    source,
+    artifact: name,
+    resource,
+    ...(reportTime ? { reportTime } : {}),
+    includePassed: context.options?.includePassed === true,
+  };
+  const drafts: FindingDraft[] = [];
+  const failures: ConversionFailure[] = [];
+  asArray(report.Results).forEach((item, i) => {
+    const result = asObject(item);
+    const at = `Results[${i}]`;
+    if (!result) {
+      failures.push({
+        source,
+        field: at,
+        rule: "object",
+        message: `${source}: ${at} is a JSON ${jsonType(item)}; expected a result object`,
+      });
+      return;
+    }
+    for (const key of ["Vulnerabilities", "Misconfigurations", "Secrets", "Licenses"] as const) {
+      if (result[key] !== undefined && result[key] !== null && !Array.isArray(result[key])) {
+        failures.push({
+          source,
+          field: `${at}.${key}`,
+          rule: "array",
+          message: `${source}: ${at}.${key} is a JSON ${jsonType(result[key])}; expected an array`,
+        });
+      }
+    }
+    asArray(result.Vulnerabilities).forEach((entry, j) => {
+      const v = asObject(entry);
+      const field = `${at}.Vulnerabilities[${j}]`;
+      const vulnId = v ? asString(v.VulnerabilityID) : undefined;
+      if (!v || !vulnId) {
+        failures.push(
+          missing(
+            source,
+            `${field}.VulnerabilityID`,
+            "a vulnerability id such as CVE-2024-1234",
+            v?.VulnerabilityID,
+          ),
+        );
+        return;
+      }
+      drafts.push(vulnerabilityDraft(scope, result, v, vulnId));
+    });
+    asArray(result.Misconfigurations).forEach((entry, j) => {
+      const m = asObject(entry);
+      const field = `${at}.Misconfigurations[${j}]`;
+      const checkId = m ? (asString(m.AVDID) ?? asString(m.ID)) : undefined;
+      if (!m || !checkId) {
+        failures.push(missing(source, `${field}.ID`, "a check id such as AVD-AWS-0086", m?.ID));
+        return;
+      }
+      const status = (asString(m.Status) ?? "FAIL").toUpperCase();
+      if (status === "FAIL") drafts.push(misconfigDraft(scope, result, m, checkId, false));
+      else if (status === "PASS" && scope.includePassed)
+        drafts.push(misconfigDraft(scope, result, m, checkId, true));
+      // EXCEPTION (suppressed by policy) and PASS without --include-passed are not findings.
+    });
+    asArray(result.Secrets).forEach((entry, j) => {
+      const s = asObject(entry);
+      const ruleId = s ? (asString(s.RuleID) ?? asString(s.Title)) : undefined;
+      if (!s || !ruleId) {
+        failures.push(
+          missing(
+            source,
+            `${at}.Secrets[${j}].RuleID`,
+            "a secret rule id such as aws-access-key-id",
+            s?.RuleID,
+          ),
+        );
+        return;
+      }
+      drafts.push(secretDraft(scope, result, s, ruleId));
+    });
+    asArray(result.Licenses).forEach((entry, j) => {
+      const l = asObject(entry);
+      const licenseName = l ? asString(l.Name) : undefined;
+      if (!l || !licenseName) {
+        failures.push(
+          missing(source, `${at}.Licenses[${j}].Name`, "a license name such as GPL-3.0", l?.Name),
+        );
+        return;
+      }
+      drafts.push(licenseDraft(scope, result, l, licenseName));
+    });
+  });
+  return { drafts, failures };
+}
+
+/** The Trivy JSON parser (`--format trivy`). */
+export const trivyParser: ReportParser = {
+  name: "trivy",
+  detect(document) {
+    const o = asObject(document);
+    return o !== undefined && o.SchemaVersion === 2 && ("ArtifactName" in o || "Results" in o);
+  },
+  parse: parseTrivy,
+};
