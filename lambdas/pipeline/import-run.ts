@@ -1,0 +1,414 @@
+/**
+ * The import run: the I/O-driving orchestrator around the pure pipeline core. It wires the ports
+ * — ShadowStore, FindingSink, RateLimiter, EventPublisher, Clock — and runs
+ * load shadows → plan → batch → (ask limiter → send → retry) → commit → publish,
+ * returning the counts every front end reports (CLI summary, `--json`, Lambda metrics).
+ *
+ * Invariants: a finding is committed to the shadow only after Security Hub accepted it (a crash in
+ * between causes a harmless resend, never a loss); a permanent failure is never retried; a
+ * transient one is retried with bounded full-jitter backoff and the limiter told to slow down.
+ */
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import { describeError, InputError, isTransient, ShadowhubError, ThrottlingError } from "../core/errors.ts";
+import type { FindingKey, SecurityHubImportedEvent } from "../core/hub/contracts.ts";
+import { findingKeyString } from "../core/hub/contracts.ts";
+import { importedEvent } from "../core/hub/events.ts";
+import type { ConversionFailure } from "../core/parsers/contracts.ts";
+import { batchFindings, type SendBatch } from "../core/pipeline/batch.ts";
+import { findingKeyOf } from "../core/pipeline/finding-key.ts";
+import {
+  archiveCandidates,
+  counterOf,
+  type ImportPlan,
+  type IncomingFinding,
+  type PlanCounts,
+  type PlannedSend,
+  planCounts,
+  planImport,
+} from "../core/pipeline/plan.ts";
+import {
+  backoffDelayMs,
+  classifyFindingError,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  withRetries,
+} from "../core/pipeline/retry.ts";
+import type { Clock } from "../ports/clock.ts";
+import { DEFAULT_PIPELINE_EVENT_SOURCE, type EventPublisher } from "../ports/event-publisher.ts";
+import { type FindingSink, SinkAccessError } from "../ports/finding-sink.ts";
+import type { RateLimiter, Sleep } from "../ports/rate-limiter.ts";
+import type { ShadowRecord, ShadowStore } from "../ports/shadow-store.ts";
+
+/** What to import: converted findings plus what could not be converted. */
+export interface ImportInput {
+  readonly findings: readonly IncomingFinding[];
+  /** Failures of the conversion step; counted as failed, and they protect their Ids from archiving. */
+  readonly conversionFailures?: readonly ConversionFailure[];
+  /** Scan scope: findings ACTIVE in it and absent from this import are archived. */
+  readonly scope?: string;
+  /**
+   * (account, Region) pairs whose scope is reconciled even when no finding of this import names
+   * them — e.g. the context's pair, so that an empty report archives what the scope held.
+   */
+  readonly scopeTargets?: readonly { readonly accountId: string; readonly region: string }[];
+}
+
+/** The ports and knobs of a run. Everything with a side effect is injected. */
+export interface ImportRunDeps {
+  readonly store: ShadowStore;
+  readonly sink: FindingSink;
+  readonly clock: Clock;
+  /** Paces calls per (account, Region). @default no pacing */
+  readonly limiter?: RateLimiter;
+  /**
+   * Publishes one event per accepted finding. Used when the sink does not emit events itself, or
+   * always with `publishEvents: "always"`. @default no events from the pipeline
+   */
+  readonly publisher?: EventPublisher;
+  /** @default "when-sink-silent" */
+  readonly publishEvents?: "when-sink-silent" | "always";
+  /** `source` of the pipeline's events. @default "shadowhub" */
+  readonly eventSource?: string;
+  /** @default a real timer */
+  readonly sleep?: Sleep;
+  /** [0, 1); the backoff jitter. @default Math.random */
+  readonly random?: () => number;
+  /** Event ids. @default crypto.randomUUID */
+  readonly newEventId?: () => string;
+  /** @default DEFAULT_RETRY_POLICY (8 attempts, 100 ms base, 10 s cap) */
+  readonly retryPolicy?: RetryPolicy;
+  /** @default 30 days before the 90-day expiry */
+  readonly refreshBeforeExpiryMs?: number;
+  /** BatchImportFindings calls in flight at once. @default 1 */
+  readonly concurrency?: number;
+  /** Plan only: nothing is sent, committed or published. @default false */
+  readonly dryRun?: boolean;
+  /** Progress after each call: findings handled so far out of the planned sends. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** One finding that was not imported, with the reason (Security Hub's own message when it gave one). */
+export interface ImportFailure {
+  readonly findingId?: string;
+  readonly source?: string;
+  readonly errorCode: string;
+  readonly message: string;
+}
+
+/** The outcome of a run: what the summary table, `--json` and the Lambda metrics report. */
+export interface ImportReport {
+  readonly counts: PlanCounts;
+  /** Failed findings (and unreadable reports) by error code, e.g. `{ InvalidInput: 2 }`. */
+  readonly failedByCode: Readonly<Record<string, number>>;
+  readonly failures: readonly ImportFailure[];
+  /** BatchImportFindings calls made (in a dry run: the calls the plan would make). */
+  readonly apiCalls: number;
+  /** Calls answered with throttling (each was retried or counted as failed). */
+  readonly throttled: number;
+  readonly retries: number;
+  readonly eventsPublished: number;
+  readonly eventsFailed: number;
+  /** Why scope reconciliation was skipped, when it was. */
+  readonly archiveSkipped?: string;
+  readonly dryRun: boolean;
+  readonly durationMs: number;
+}
+
+/** Code under which unreadable input is counted. */
+export const CONVERSION_FAILED = "ConversionFailed";
+
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function codeOfError(error: unknown): string {
+  if (error instanceof SinkAccessError) return error.errorCode;
+  if (error instanceof ThrottlingError) return "Throttled";
+  if (error instanceof InputError) return "InvalidInput";
+  if (isTransient(error)) return "ServiceUnavailable";
+  return "InternalError";
+}
+
+/** The (account, Region) pairs an import touches. */
+function pairsOf(keys: readonly FindingKey[], extra: ImportInput["scopeTargets"] = []) {
+  const pairs = new Map<string, { accountId: string; region: string }>();
+  for (const p of [...keys, ...extra])
+    pairs.set(`${p.accountId}/${p.region}`, { accountId: p.accountId, region: p.region });
+  return [...pairs.values()];
+}
+
+/** Placeholder content for archives in a dry run, where nothing is fetched or sent. */
+function dryRunContent(records: readonly ShadowRecord[]): Map<string, AwsSecurityFinding> {
+  return new Map(
+    records.map((r) => [
+      findingKeyString(r.key),
+      { Id: r.key.id, ProductArn: r.key.productArn, AwsAccountId: r.key.accountId } as AwsSecurityFinding,
+    ]),
+  );
+}
+
+/** Runs one import. Throws only for bugs and store failures; everything else is in the report. */
+export async function runImport(input: ImportInput, deps: ImportRunDeps): Promise<ImportReport> {
+  const startMs = deps.clock.now();
+  const sleep = deps.sleep ?? realSleep;
+  const random = deps.random ?? Math.random;
+  const policy = deps.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const failures: ImportFailure[] = [];
+  const conversionFailures = input.conversionFailures ?? [];
+  for (const f of conversionFailures) {
+    failures.push({
+      ...(f.findingId === undefined ? {} : { findingId: f.findingId }),
+      source: f.source,
+      errorCode: CONVERSION_FAILED,
+      message: f.field === undefined ? f.message : `${f.message} (${f.field}: ${f.rule})`,
+    });
+  }
+
+  // Keys of the incoming findings (bad ones are reported by the plan).
+  const keys: FindingKey[] = [];
+  for (const { finding, source } of input.findings) {
+    try {
+      keys.push(findingKeyOf(finding, source));
+    } catch {
+      // planImport reports it with its message.
+    }
+  }
+  const shadows = await deps.store.getMany(keys);
+
+  // Scope reconciliation, unless a whole report could not be read: archiving what an unreadable
+  // report would have contained would wrongly close open findings.
+  let archiveSkipped: string | undefined;
+  const scopeActive: ShadowRecord[] = [];
+  const protectedIds = new Set(
+    conversionFailures.flatMap((f) => (f.findingId === undefined ? [] : [f.findingId])),
+  );
+  if (input.scope !== undefined) {
+    const unreadable = conversionFailures.filter((f) => f.findingId === undefined).map((f) => f.source);
+    if (unreadable.length > 0) {
+      archiveSkipped = `not archiving in scope '${input.scope}': ${[...new Set(unreadable)].join(", ")} could not be read`;
+    } else {
+      for (const pair of pairsOf(keys, input.scopeTargets)) {
+        for await (const record of deps.store.listActiveInScope(input.scope, pair.accountId, pair.region)) {
+          scopeActive.push(record);
+        }
+      }
+    }
+  }
+  const candidates = archiveCandidates(scopeActive, new Set(keys.map(findingKeyString)), protectedIds);
+  let archiveContent = new Map<string, AwsSecurityFinding>();
+  let fetchError: string | undefined;
+  if (candidates.length > 0 && deps.dryRun) {
+    archiveContent = dryRunContent(candidates);
+  } else if (candidates.length > 0) {
+    try {
+      archiveContent = await withRetries(() => deps.sink.fetchCurrent(candidates.map((c) => c.key)), policy, {
+        sleep,
+        random,
+      });
+    } catch (error) {
+      // The archives fail (and are retried by the next import); the rest of the import goes on.
+      if (!(error instanceof ShadowhubError)) throw error;
+      fetchError = describeError(error);
+    }
+  }
+
+  const plan: ImportPlan = planImport({
+    incoming: input.findings,
+    shadows,
+    ...(input.scope === undefined ? {} : { scope: input.scope }),
+    scopeActive,
+    archiveContent,
+    protectedIds,
+    nowMs: startMs,
+    ...(deps.refreshBeforeExpiryMs === undefined
+      ? {}
+      : { refreshBeforeExpiryMs: deps.refreshBeforeExpiryMs }),
+  });
+  for (const f of plan.failures) {
+    const cause =
+      f.errorCode === "ArchiveContentUnavailable" && fetchError !== undefined ? `: ${fetchError}` : "";
+    failures.push({
+      findingId: f.findingId,
+      ...(f.source === undefined ? {} : { source: f.source }),
+      errorCode: f.errorCode,
+      message: `${f.message}${cause}`,
+    });
+  }
+  const counts = planCounts(plan);
+  const batches = batchFindings(plan.sends);
+
+  const state = { apiCalls: 0, throttled: 0, retries: 0, eventsPublished: 0, eventsFailed: 0, done: 0 };
+  if (deps.dryRun) {
+    state.apiCalls = batches.length;
+  } else {
+    const total = plan.sends.length;
+    const sender = new BatchSender(deps, policy, sleep, random, counts, failures, state, total);
+    const queue = [...batches];
+    const workers = Array.from(
+      { length: Math.max(1, Math.min(deps.concurrency ?? 1, queue.length)) },
+      async () => {
+        for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) await sender.send(batch);
+      },
+    );
+    await Promise.all(workers);
+  }
+
+  counts.failed = failures.length;
+  const failedByCode: Record<string, number> = {};
+  for (const f of failures) failedByCode[f.errorCode] = (failedByCode[f.errorCode] ?? 0) + 1;
+  return {
+    counts,
+    failedByCode,
+    failures,
+    apiCalls: state.apiCalls,
+    throttled: state.throttled,
+    retries: state.retries,
+    eventsPublished: state.eventsPublished,
+    eventsFailed: state.eventsFailed,
+    ...(archiveSkipped === undefined ? {} : { archiveSkipped }),
+    dryRun: deps.dryRun === true,
+    durationMs: deps.clock.now() - startMs,
+  };
+}
+
+/** Sends one batch at a time: limiter, call, classification, retries, commit, events. */
+class BatchSender {
+  constructor(
+    private readonly deps: ImportRunDeps,
+    private readonly policy: RetryPolicy,
+    private readonly sleep: Sleep,
+    private readonly random: () => number,
+    private readonly counts: PlanCounts,
+    private readonly failures: ImportFailure[],
+    private readonly state: {
+      apiCalls: number;
+      throttled: number;
+      retries: number;
+      eventsPublished: number;
+      eventsFailed: number;
+      done: number;
+    },
+    private readonly total: number,
+  ) {}
+
+  #fail(send: PlannedSend, errorCode: string, message: string): void {
+    this.counts[counterOf(send.action)]--;
+    this.failures.push({
+      findingId: send.key.id,
+      ...(send.source === undefined ? {} : { source: send.source }),
+      errorCode,
+      message,
+    });
+  }
+
+  async send(batch: SendBatch<PlannedSend>): Promise<void> {
+    const { accountId, region } = batch;
+    let pending = batch.items;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (this.deps.limiter) await this.deps.limiter.acquire(accountId, region);
+      this.state.apiCalls++;
+      let failed: ReadonlyMap<string, { errorCode: string; errorMessage: string }>;
+      try {
+        const result = await this.deps.sink.batchImport({
+          accountId,
+          region,
+          findings: pending.map((s) => s.finding),
+          ...(pending === batch.items ? { bytes: batch.bytes } : {}),
+        });
+        failed = new Map(result.failed.map((f) => [f.id, f]));
+      } catch (error) {
+        if (error instanceof ThrottlingError) {
+          this.state.throttled++;
+          await this.deps.limiter?.onThrottled(accountId, region);
+        }
+        if (isTransient(error) && attempt < this.policy.maxAttempts) {
+          this.state.retries++;
+          await this.sleep(backoffDelayMs(attempt, this.policy, this.random));
+          continue;
+        }
+        // Anything outside the taxonomy is a bug: surface it instead of counting it as a failure.
+        const known = isTransient(error) || error instanceof InputError || error instanceof SinkAccessError;
+        if (!known) throw error;
+        const code = codeOfError(error);
+        const suffix = isTransient(error) ? ` (gave up after ${attempt} attempts)` : "";
+        for (const send of pending) this.#fail(send, code, `${describeError(error)}${suffix}`);
+        this.#progress(pending.length);
+        return;
+      }
+
+      const accepted: PlannedSend[] = [];
+      const retry: PlannedSend[] = [];
+      for (const send of pending) {
+        const failure = failed.get(send.key.id);
+        if (failure === undefined) {
+          accepted.push(send);
+          continue;
+        }
+        const kind = classifyFindingError(failure.errorCode);
+        if (kind === "retryable" && attempt < this.policy.maxAttempts) {
+          retry.push(send);
+        } else if (kind === "not-enabled") {
+          this.#fail(
+            send,
+            failure.errorCode,
+            `Security Hub or the product integration is not enabled for account ${accountId} in ${region}: ${failure.errorMessage}`,
+          );
+        } else {
+          this.#fail(send, failure.errorCode, failure.errorMessage);
+        }
+      }
+      await this.#commit(accepted);
+      this.#progress(pending.length - retry.length);
+      pending = retry;
+      if (retry.length > 0) {
+        this.state.retries++;
+        await this.sleep(backoffDelayMs(attempt, this.policy, this.random));
+      }
+    }
+  }
+
+  #progress(handled: number): void {
+    this.state.done += handled;
+    this.deps.onProgress?.(this.state.done, this.total);
+  }
+
+  async #commit(accepted: readonly PlannedSend[]): Promise<void> {
+    if (accepted.length === 0) return;
+    const sentMs = this.deps.clock.now();
+    const result = await this.deps.store.commit(accepted.map((s) => ({ ...s.shadow, lastSentMs: sentMs })));
+    // Another worker committed an equal or newer version first: Security Hub kept (or will keep)
+    // that one, so ours counts as stale rather than as a change.
+    const lost = new Set(result.conflicts.map(findingKeyString));
+    const won: PlannedSend[] = [];
+    for (const send of accepted) {
+      if (lost.has(findingKeyString(send.key))) {
+        this.counts[counterOf(send.action)]--;
+        this.counts.stale++;
+      } else {
+        won.push(send);
+      }
+    }
+    await this.#publish(won, sentMs);
+  }
+
+  async #publish(sends: readonly PlannedSend[], nowMs: number): Promise<void> {
+    const { publisher, sink } = this.deps;
+    if (publisher === undefined || sends.length === 0) return;
+    if (sink.emitsEvents && this.deps.publishEvents !== "always") return;
+    const newEventId = this.deps.newEventId ?? (() => crypto.randomUUID());
+    const source = this.deps.eventSource ?? DEFAULT_PIPELINE_EVENT_SOURCE;
+    const events: SecurityHubImportedEvent[] = sends.map((s) =>
+      importedEvent(
+        {
+          key: s.key,
+          finding: s.finding,
+          customerTouched: s.shadow.customerTouched,
+          lastProviderUpdateMs: nowMs,
+        },
+        { nowMs, newEventId },
+        source,
+      ),
+    );
+    const result = await publisher.publish(events);
+    this.state.eventsPublished += result.published;
+    this.state.eventsFailed += result.failed.length;
+  }
+}
