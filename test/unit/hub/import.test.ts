@@ -190,6 +190,18 @@ describe("BatchImportFindings per-finding checks", () => {
     assert.equal(r.response.SuccessCount, 1);
   });
 
+  it("reports every schema violation of a finding after a single prefix", () => {
+    const r = batchImportFindings(
+      { Findings: [finding({ Title: "t".repeat(257), Description: "d".repeat(1025) })] },
+      new Map(),
+      context(),
+    );
+    const message = r.response.FailedFindings[0]?.ErrorMessage ?? "";
+    assert.equal(message.split("Finding does not adhere to Amazon Finding Format.").length, 2);
+    assert.match(message, /data\.Title should NOT be longer than 256 characters/);
+    assert.match(message, /data\.Description should NOT be longer than 1024 characters/);
+  });
+
   it("fails a non-object entry with InvalidInput and an empty Id", () => {
     const r = batchImportFindings({ Findings: [42, finding()] }, new Map(), context());
     assert.equal(r.response.FailedFindings[0]?.Id, "");
@@ -439,6 +451,15 @@ describe("BatchImportFindings service-added fields", () => {
     const f = hub.json("finding-1", PARTNER_ARN);
     assert.equal(f.CompanyName, "Generico");
     assert.equal(f.ProductName, "Secure Pro");
+  });
+
+  it("keeps the stored WorkflowState when an update omits it and takes the provider's when sent", () => {
+    const hub = new TestHub();
+    hub.import([finding({ WorkflowState: "ASSIGNED" })]);
+    hub.import([finding({ UpdatedAt: "2024-03-01T11:00:00Z" })]);
+    assert.equal(hub.json().WorkflowState, "ASSIGNED");
+    hub.import([finding({ UpdatedAt: "2024-03-01T12:00:00Z", WorkflowState: "RESOLVED" })]);
+    assert.equal(hub.json().WorkflowState, "RESOLVED");
   });
 
   it("keeps a provider's RecordState ARCHIVED", () => {
