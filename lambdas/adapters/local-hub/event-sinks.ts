@@ -29,12 +29,31 @@ export class JsonLinesEventSink implements EventSink {
   }
 }
 
+function isLoopback(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === "localhost" || host === "[::1]" || host.startsWith("127.");
+  } catch {
+    return false;
+  }
+}
+
 /** Options of {@link EventBridgeEventSink}. */
 export interface EventBridgeEventSinkOptions {
   /** An existing client; when absent one is made from `endpoint` and `region`. */
   readonly client?: EventBridgeClient;
   /** EventBridge endpoint, e.g. a moto_server URL. @default the SDK's default resolution */
   readonly endpoint?: string;
+  /**
+   * Credentials of the client. @default the SDK's default chain; for a loopback `endpoint`
+   * (moto_server, LocalStack) dummy credentials when the environment has none, since local
+   * emulators accept any.
+   */
+  readonly credentials?: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
   /** Region of the client. @default "us-east-1" */
   readonly region?: string;
   /** Bus name or ARN. @default "default" */
@@ -62,11 +81,19 @@ export class EventBridgeEventSink implements EventSink {
 
   constructor(options: EventBridgeEventSinkOptions = {}) {
     this.#ownsClient = options.client === undefined;
+    const credentials =
+      options.credentials ??
+      (options.endpoint !== undefined &&
+      isLoopback(options.endpoint) &&
+      process.env.AWS_ACCESS_KEY_ID === undefined
+        ? { accessKeyId: "test", secretAccessKey: "test" }
+        : undefined);
     this.#client =
       options.client ??
       new EventBridgeClient({
         region: options.region ?? "us-east-1",
         ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+        ...(credentials === undefined ? {} : { credentials }),
       });
     this.#bus = options.eventBusName ?? "default";
     this.#maxAttempts = options.maxAttempts ?? 5;
