@@ -3,6 +3,7 @@
  * the stored finding (service-added fields included), `resources = [ProductArn/Id]`.
  */
 import type { HubContext, SecurityHubImportedEvent, StoredFinding } from "./contracts.ts";
+import { cloneJson } from "./json.ts";
 
 /** The detail-type Security Hub uses for BatchImportFindings and BatchUpdateFindings changes. */
 export const IMPORTED_DETAIL_TYPE = "Security Hub Findings - Imported";
@@ -32,6 +33,6 @@ export function importedEvent(
     time: eventTime(ctx.nowMs),
     region: stored.key.region,
     resources: [`${stored.key.productArn}/${stored.key.id}`],
-    detail: { findings: [structuredClone(stored.finding)] },
+    detail: { findings: [cloneJson(stored.finding)] },
   };
 }

@@ -164,22 +164,33 @@ function compilePath(path: string): readonly Step[] {
 
 /** Every value found at `path` in `finding` (lists marked `[]` are walked; missing parts yield nothing). */
 export function valuesAtPath(finding: unknown, path: string): unknown[] {
-  let current: unknown[] = [finding];
-  for (const step of compilePath(path)) {
-    const next: unknown[] = [];
-    for (const node of current) {
-      if (typeof node !== "object" || node === null || Array.isArray(node)) continue;
-      if (!Object.hasOwn(node, step.name)) continue;
-      const value = (node as Record<string, unknown>)[step.name];
-      if (value === undefined || value === null) continue;
-      if (step.each) {
-        if (Array.isArray(value)) next.push(...value);
-      } else {
-        next.push(value);
-      }
-    }
-    current = next;
-    if (current.length === 0) break;
+  const out: unknown[] = [];
+  someValueAtPath(finding, path, (v) => {
+    out.push(v);
+    return false;
+  });
+  return out;
+}
+
+/**
+ * Calls `visit` for each value at `path` until it returns true; returns whether it did. Allocation
+ * free, so filter predicates can run over a whole store without creating garbage per finding.
+ */
+export function someValueAtPath(finding: unknown, path: string, visit: (value: unknown) => boolean): boolean {
+  return walk(finding, compilePath(path), 0, visit);
+}
+
+function walk(node: unknown, steps: readonly Step[], i: number, visit: (value: unknown) => boolean): boolean {
+  if (i === steps.length) return visit(node);
+  if (typeof node !== "object" || node === null || Array.isArray(node)) return false;
+  const step = steps[i] as Step;
+  if (!Object.hasOwn(node, step.name)) return false;
+  const value = (node as Record<string, unknown>)[step.name];
+  if (value === undefined || value === null) return false;
+  if (!step.each) return walk(value, steps, i + 1, visit);
+  if (!Array.isArray(value)) return false;
+  for (const item of value) {
+    if (item !== undefined && item !== null && walk(item, steps, i + 1, visit)) return true;
   }
-  return current;
+  return false;
 }

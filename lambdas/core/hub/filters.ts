@@ -19,7 +19,7 @@ import {
   type FilterFieldName,
   type FilterKind,
   isFilterFieldName,
-  valuesAtPath,
+  someValueAtPath,
 } from "./filter-fields.ts";
 import { type CidrBlock, cidrContains, parseCidr } from "./ip.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
@@ -345,20 +345,6 @@ function stringMatches(value: string, c: StringCond): boolean {
   }
 }
 
-/** Positive conditions OR-ed (any value), then every negative condition holds for every value. */
-function matchConds<C extends { comparison: string }>(
-  values: readonly string[],
-  conds: readonly C[],
-  hit: (value: string, cond: C) => boolean,
-): boolean {
-  const positives = conds.filter((c) => POSITIVE.has(c.comparison));
-  if (positives.length > 0 && !positives.some((c) => values.some((v) => hit(v, c)))) return false;
-  for (const c of conds) {
-    if (!POSITIVE.has(c.comparison) && values.some((v) => hit(v, c))) return false;
-  }
-  return true;
-}
-
 function numberMatches(v: number, c: NumberCond): boolean {
   return (
     (c.gte === undefined || v >= c.gte) &&
@@ -381,47 +367,59 @@ function anyStringLeafEquals(node: unknown, value: string, depth = 0): boolean {
   return children.some((child) => anyStringLeafEquals(child, value, depth + 1));
 }
 
-function fieldMatches(p: ParsedField, finding: unknown): boolean {
+function mapHit(m: unknown, c: MapCond): boolean {
+  if (!isJsonObject(m) || !Object.hasOwn(m, c.key)) return false;
+  const v = m[c.key];
+  if (typeof v !== "string") return false;
+  return c.comparison === "CONTAINS" || c.comparison === "NOT_CONTAINS" ? v.includes(c.value) : v === c.value;
+}
+
+type FindingTest = (finding: unknown) => boolean;
+
+/**
+ * Positive conditions OR-ed over every value, then no value may hit a negative condition. Values
+ * are visited in place (`someValueAtPath`) so a scan over a large store allocates nothing per finding.
+ */
+function positiveNegative<C extends { comparison: string }>(
+  path: string,
+  conds: readonly C[],
+  hit: (value: unknown, cond: C) => boolean,
+): FindingTest {
+  const positives = conds.filter((c) => POSITIVE.has(c.comparison));
+  const negatives = conds.filter((c) => !POSITIVE.has(c.comparison));
+  const anyPositive = (v: unknown) => positives.some((c) => hit(v, c));
+  const anyNegative = (v: unknown) => negatives.some((c) => hit(v, c));
+  return (finding) =>
+    (positives.length === 0 || someValueAtPath(finding, path, anyPositive)) &&
+    (negatives.length === 0 || !someValueAtPath(finding, path, anyNegative));
+}
+
+function fieldTest(p: ParsedField): FindingTest {
   switch (p.kind) {
-    case "string": {
-      const values = valuesAtPath(finding, p.path).filter((v): v is string => typeof v === "string");
-      return matchConds(values, p.conds, stringMatches);
-    }
-    case "map": {
-      const maps = valuesAtPath(finding, p.path).filter(isJsonObject);
-      const hit = (key: string, c: MapCond) =>
-        maps.some((m) => {
-          const v = m[key];
-          if (typeof v !== "string") return false;
-          return c.comparison === "CONTAINS" || c.comparison === "NOT_CONTAINS"
-            ? v.includes(c.value)
-            : v === c.value;
-        });
-      const positives = p.conds.filter((c) => POSITIVE.has(c.comparison));
-      if (positives.length > 0 && !positives.some((c) => hit(c.key, c))) return false;
-      return p.conds.every((c) => POSITIVE.has(c.comparison) || !hit(c.key, c));
-    }
+    case "string":
+      return positiveNegative(p.path, p.conds, (v, c) => typeof v === "string" && stringMatches(v, c));
+    case "map":
+      return positiveNegative(p.path, p.conds, mapHit);
     case "number": {
-      const values = valuesAtPath(finding, p.path).filter((v): v is number => typeof v === "number");
-      return p.conds.some((c) => values.some((v) => numberMatches(v, c)));
+      const hit = (v: unknown) => typeof v === "number" && p.conds.some((c) => numberMatches(v, c));
+      return (finding) => someValueAtPath(finding, p.path, hit);
     }
     case "date": {
-      const values = valuesAtPath(finding, p.path)
-        .map(parseAsffTimestamp)
-        .filter((v): v is number => v !== undefined);
-      return p.ranges.some((r) => values.some((ms) => inRange(ms, r)));
+      const hit = (v: unknown) => {
+        const ms = parseAsffTimestamp(v);
+        return ms !== undefined && p.ranges.some((r) => inRange(ms, r));
+      };
+      return (finding) => someValueAtPath(finding, p.path, hit);
     }
     case "ip": {
-      const values = valuesAtPath(finding, p.path).filter((v): v is string => typeof v === "string");
-      return p.blocks.some((b) => values.some((v) => cidrContains(b, v)));
+      const hit = (v: unknown) => typeof v === "string" && p.blocks.some((b) => cidrContains(b, v));
+      return (finding) => someValueAtPath(finding, p.path, hit);
     }
-    case "boolean": {
+    case "boolean":
       // An absent flag reads as false (Sample is only set on sample findings).
-      const actual = valuesAtPath(finding, p.path)[0] === true;
-      return p.values.includes(actual);
-    }
+      return (finding) => p.values.includes(someValueAtPath(finding, p.path, (v) => v === true));
     case "keyword":
-      return p.values.some((v) => anyStringLeafEquals(finding, v));
+      return (finding) => p.values.some((v) => anyStringLeafEquals(finding, v));
   }
 }
 
@@ -431,9 +429,9 @@ function fieldMatches(p: ParsedField, finding: unknown): boolean {
  * mix or more than 10 attributes / 20 values.
  */
 export function compileFindingFilters(filters: unknown, ctx: FilterContext): FindingPredicate {
-  const parsed = parseFindingFilters(filters, ctx);
-  if (parsed.length === 0) return () => true;
-  return (stored) => parsed.every((p) => fieldMatches(p, stored.finding));
+  const tests = parseFindingFilters(filters, ctx).map(fieldTest);
+  if (tests.length === 0) return () => true;
+  return (stored) => tests.every((test) => test(stored.finding));
 }
 
 /**

@@ -6,7 +6,6 @@
  * returned plus a hash of the query, so pages stay consistent when findings are added or removed
  * between calls, and a token replayed with different filters or sort is rejected.
  */
-import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { MAX_GET_FINDINGS_RESULTS } from "../asff/limits.ts";
 import { parseAsffTimestamp } from "../asff/timestamp.ts";
 import { findingKeyString, type GetFindingsResult, HubApiError, type StoredFinding } from "./contracts.ts";
@@ -17,7 +16,7 @@ import {
   valuesAtPath,
 } from "./filter-fields.ts";
 import { compileFindingFilters, type FilterContext } from "./filters.ts";
-import { isJsonObject } from "./json.ts";
+import { cloneJson, isJsonObject } from "./json.ts";
 import { isExpired } from "./retention.ts";
 import { severityRank } from "./severity.ts";
 
@@ -212,7 +211,7 @@ export function getFindings(
   }
   page.sort((a, b) => compareSortKeys(a.sk, b.sk, criteria));
   const selected = page.slice(0, max);
-  const findings = selected.map((p) => structuredClone(p.stored.finding) as AwsSecurityFinding);
+  const findings = selected.map((p) => cloneJson(p.stored.finding));
   const last = selected[selected.length - 1];
   if (page.length > max && last) {
     return { Findings: findings, NextToken: encodeToken({ v: 1, q, after: last.sk }) };
