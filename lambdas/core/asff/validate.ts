@@ -1,17 +1,22 @@
 /**
- * The ASFF validator: the generated JSON Schema (`generated/asff-schema.json`, built from the
- * Security Hub service model by `scripts/generate-asff-schema.ts`) compiled once with ajv 8, with
- * errors reported in Security Hub's own (ajv 6) wording. Pure: no I/O, no clock.
+ * The ASFF validator: the JSON Schema generated from the Security Hub service model
+ * (`generated/asff-schema.json`, by `scripts/generate-asff-schema.ts`), precompiled with ajv 8's
+ * standalone code generator (`generated/asff-validators.js`), with errors reported in Security
+ * Hub's own (ajv 6) wording. Pure: no I/O, no clock.
  *
  * Why a compiled schema and not hand-written checks: the service itself validates with a JSON
  * Schema and ajv, so the same keywords give the same verdicts and the same messages, and the 600+
- * nested shapes (101 `Resources[].Details` types) come from the model instead of from hand-written code.
+ * nested shapes (101 `Resources[].Details` types) come from the model, not from hand-written code.
+ * Why precompiled: compiling the schema takes about a second, on every cold start; loading the
+ * generated functions takes a fraction of that.
  */
-import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from "ajv";
+import type { AnySchemaObject, ErrorObject } from "ajv";
+import ucs2lengthModule from "ajv/dist/runtime/ucs2length.js";
+import { asffFormats, fastRegExp, newAsffAjv, PRECOMPILED_ROOTS } from "./ajv-setup.ts";
 import { type AjvErrorLike, groupAjvErrors } from "./ajv6-messages.ts";
 import schemaDocument from "./generated/asff-schema.json" with { type: "json" };
+import { createValidators, type PrecompiledValidate } from "./generated/asff-validators.js";
 import { MAX_FINDING_BYTES } from "./limits.ts";
-import { isAsffTimestamp } from "./timestamp.ts";
 
 /** One thing wrong with a finding (or a BatchUpdateFindings request), in Security Hub's words. */
 export type AsffViolation = {
@@ -31,7 +36,7 @@ export interface ValidateFindingOptions {
   /**
    * `"ignore"` (default, as Security Hub's model does): members the schema does not know are not
    * checked. `"reject"`: report them as `should NOT have additional properties` — a lint for typos
-   * such as `Titel`, stricter than the service.
+   * such as `Titel`, stricter than the service. Compiled on first use (about a second).
    */
   readonly unknownProperties?: "ignore" | "reject";
 }
@@ -39,72 +44,56 @@ export interface ValidateFindingOptions {
 /** The prefix Security Hub puts before every schema error of an imported finding. */
 export const ASFF_ERROR_PREFIX = "Finding does not adhere to Amazon Finding Format.";
 
-/** The `format` name the generated schema uses for timestamps (pattern + calendar check). */
-const TIMESTAMP_FORMAT = "asff-timestamp";
-const NON_EMPTY_PATTERN = ".*\\S.*";
-/** `.*\S.*` is "contains a non-blank character"; `/\S/` says the same in linear time. */
-const NON_EMPTY_FAST = /\S/u;
-
 type Schema = { [key: string]: unknown };
 const DEFINITIONS = (schemaDocument as unknown as { definitions: Record<string, Schema> }).definitions;
 
+interface Validators {
+  readonly finding: PrecompiledValidate;
+  readonly batchUpdate: PrecompiledValidate;
+}
+
+const cache: { open?: Validators; closed?: Validators } = {};
+
 /**
- * Regular expressions for the schema's `pattern`s. The model's `.*\S.*` backtracks quadratically on
- * long blank strings (a 240 KB string of spaces would take minutes), so it is replaced by an
- * equivalent linear test; the reported pattern text stays the model's.
+ * ajv's unicode-aware string length, as `{ default }` the way the precompiled code expects it.
+ * A CommonJS module: loaders differ on whether the default import is `module.exports` or its
+ * `default`, so both are handled.
  */
-function regExpFor(pattern: string, flags: string): RegExp {
-  return pattern === NON_EMPTY_PATTERN ? NON_EMPTY_FAST : new RegExp(pattern, flags);
-}
-regExpFor.code = "new RegExp";
+const UCS2LENGTH = { default: commonJsDefault(ucs2lengthModule) };
 
-function newAjv(): Ajv {
-  const ajv = new Ajv({
-    allErrors: true,
-    messages: false, // the ajv 6 wording is produced in ajv6-messages.ts
-    strict: true,
-    // the service-required `anyOf` branches constrain objects without `type` or `properties`
-    strictTypes: false,
-    strictRequired: false,
-    code: { regExp: regExpFor },
-  });
-  ajv.addFormat(TIMESTAMP_FORMAT, { type: "string", validate: isAsffTimestamp });
-  return ajv;
+function commonJsDefault(imported: unknown): unknown {
+  return typeof imported === "function" ? imported : (imported as { default: unknown }).default;
 }
 
-/** Deep copy of the schema where every structure rejects members it does not define. */
-function closedDefinitions(): Record<string, Schema> {
-  const out: Record<string, Schema> = {};
+/** ajv's precompiled code asks for its one run-time helper by module id. */
+function runtimeHelper(id: string): unknown {
+  if (id === "ajv/dist/runtime/ucs2length") return UCS2LENGTH;
+  throw new Error(`asff-validators.js needs ${id}: re-run scripts/generate-asff-schema.ts`);
+}
+
+/** The precompiled validators of the committed schema (built on first use, then reused). */
+function openValidators(): Validators {
+  cache.open ??= createValidators(runtimeHelper, fastRegExp, asffFormats);
+  return cache.open;
+}
+
+/** The schema with every structure closed to members it does not define, compiled at run time. */
+function closedValidators(): Validators {
+  if (cache.closed) return cache.closed;
+  const definitions: Record<string, Schema> = {};
   for (const [name, def] of Object.entries(DEFINITIONS)) {
-    out[name] = def.properties === undefined ? def : { ...def, additionalProperties: false };
+    definitions[name] = def.properties === undefined ? def : { ...def, additionalProperties: false };
   }
-  return out;
-}
-
-interface Compiled {
-  readonly finding: ValidateFunction;
-  readonly batchUpdate: ValidateFunction;
-}
-
-const compiled: { open?: Compiled; closed?: Compiled } = {};
-
-/** Compiles on first use (≈ the cost of one cold start), then reuses the functions. */
-function validators(unknownProperties: "ignore" | "reject"): Compiled {
-  const key = unknownProperties === "reject" ? "closed" : "open";
-  const existing = compiled[key];
-  if (existing) return existing;
-  const definitions = key === "closed" ? closedDefinitions() : DEFINITIONS;
-  const ajv = newAjv();
+  const ajv = newAsffAjv();
   ajv.addSchema({ $id: "asff", definitions } as AnySchemaObject);
-  const made: Compiled = {
-    finding: ajv.compile({ $ref: "asff#/definitions/AwsSecurityFinding" }),
-    batchUpdate: ajv.compile({ $ref: "asff#/definitions/BatchUpdateFindingsRequest" }),
+  cache.closed = {
+    finding: ajv.compile({ $ref: PRECOMPILED_ROOTS.finding }),
+    batchUpdate: ajv.compile({ $ref: PRECOMPILED_ROOTS.batchUpdate }),
   };
-  compiled[key] = made;
-  return made;
+  return cache.closed;
 }
 
-function run(validate: ValidateFunction, data: unknown, prefix: string): AsffViolation[] {
+function run(validate: PrecompiledValidate, data: unknown, prefix: string): AsffViolation[] {
   if (validate(data)) return [];
   const errors = (validate.errors ?? []) as ErrorObject[];
   const seen = new Set<string>();
@@ -127,7 +116,8 @@ function run(validate: ValidateFunction, data: unknown, prefix: string): AsffVio
  * input; the size limit is separate (`checkFindingSize`).
  */
 export function validateFinding(finding: unknown, options: ValidateFindingOptions = {}): AsffViolation[] {
-  return run(validators(options.unknownProperties ?? "ignore").finding, finding, `${ASFF_ERROR_PREFIX} `);
+  const validators = options.unknownProperties === "reject" ? closedValidators() : openValidators();
+  return run(validators.finding, finding, `${ASFF_ERROR_PREFIX} `);
 }
 
 /**
@@ -138,7 +128,7 @@ export function validateFinding(finding: unknown, options: ValidateFindingOption
  * engine's (`MAX_FINDINGS_PER_UPDATE`).
  */
 export function validateBatchUpdateFields(request: unknown): AsffViolation[] {
-  return run(validators("ignore").batchUpdate, request, "");
+  return run(openValidators().batchUpdate, request, "");
 }
 
 /**

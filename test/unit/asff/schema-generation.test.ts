@@ -5,7 +5,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
 import schemaDocument from "../../../lambdas/core/asff/generated/asff-schema.json" with { type: "json" };
-import { generateSchema, limitsFromDocumentation } from "../../../scripts/generate-asff-schema.ts";
+import {
+  generateSchema,
+  generateValidatorsModule,
+  limitsFromDocumentation,
+} from "../../../scripts/generate-asff-schema.ts";
 
 const MODEL =
   "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/botocore/data/securityhub/2018-10-26/service-2.json.gz";
@@ -86,5 +90,15 @@ describe("generated asff-schema.json", () => {
     const digest = createHash("sha256").update(text).digest("hex");
     const regenerated = generateSchema(JSON.parse(text.toString("utf8")), digest);
     assert.deepEqual(regenerated, schemaDocument);
+  });
+  it("ships precompiled validators that match the committed schema", () => {
+    const committed = readFileSync(
+      new URL("../../../lambdas/core/asff/generated/asff-validators.js", import.meta.url),
+      "utf8",
+    );
+    assert.ok(
+      generateValidatorsModule(schemaDocument as unknown as Record<string, never>) === committed,
+      "asff-validators.js is out of date: run node --import tsx scripts/generate-asff-schema.ts",
+    );
   });
 });
