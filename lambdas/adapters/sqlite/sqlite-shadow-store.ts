@@ -42,6 +42,8 @@ export function sqliteShadowPath(stateDir: string): string {
 }
 
 const SCHEMA_VERSION = 1;
+/** Keys per `IN (...)` lookup: one statement step per chunk instead of one per key. */
+const GET_CHUNK = 100;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS shadow (
@@ -110,7 +112,8 @@ function toRecord(row: Row): ShadowRecord {
 export class SqliteShadowStore implements ShadowStore {
   readonly #db: Database.Database;
   readonly #get: Database.Statement<[string], Row>;
-  readonly #upsert: Database.Statement<Record<string, string | number | null>>;
+  readonly #getChunk: Database.Statement<string[], Row>;
+  readonly #upsert: Database.Statement<(string | number | null)[]>;
   readonly #list: Database.Statement<[string, string, string], Row>;
   readonly #touch: Database.Statement<[number, string]>;
   readonly #commitAll: (records: readonly ShadowRecord[], times: readonly number[]) => CommitResult;
@@ -118,13 +121,15 @@ export class SqliteShadowStore implements ShadowStore {
   constructor(db: Database.Database) {
     this.#db = db;
     this.#get = db.prepare<[string], Row>("SELECT * FROM shadow WHERE pk = ?");
+    this.#getChunk = db.prepare<string[], Row>(
+      `SELECT * FROM shadow WHERE pk IN (${new Array(GET_CHUNK).fill("?").join(",")})`,
+    );
     // The WHERE on the conflict branch is the optimistic-concurrency rule: only a strictly newer
     // updatedAt replaces a stored record; `changes` tells the caller whether it won.
-    this.#upsert = db.prepare(`
+    this.#upsert = db.prepare<(string | number | null)[]>(`
       INSERT INTO shadow (pk, account_id, region, product_arn, finding_id, content_hash, updated_at,
         updated_at_ms, created_at, first_observed_at, record_state, scope, customer_touched, last_sent_ms)
-      VALUES (@pk, @account_id, @region, @product_arn, @finding_id, @content_hash, @updated_at,
-        @updated_at_ms, @created_at, @first_observed_at, @record_state, @scope, @customer_touched, @last_sent_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (pk) DO UPDATE SET
         content_hash = excluded.content_hash, updated_at = excluded.updated_at,
         updated_at_ms = excluded.updated_at_ms, created_at = excluded.created_at,
@@ -143,22 +148,23 @@ export class SqliteShadowStore implements ShadowStore {
         let committed = 0;
         const conflicts: FindingKey[] = [];
         records.forEach((record, index) => {
-          const info = this.#upsert.run({
-            pk: findingKeyString(record.key),
-            account_id: record.key.accountId,
-            region: record.key.region,
-            product_arn: record.key.productArn,
-            finding_id: record.key.id,
-            content_hash: record.contentHash,
-            updated_at: record.updatedAt,
-            updated_at_ms: times[index] as number,
-            created_at: record.createdAt,
-            first_observed_at: record.firstObservedAt ?? null,
-            record_state: record.recordState,
-            scope: record.scope ?? null,
-            customer_touched: touchedToBits(record.customerTouched),
-            last_sent_ms: record.lastSentMs,
-          });
+          // Positional parameters, in column order: faster to bind than named ones.
+          const info = this.#upsert.run(
+            findingKeyString(record.key),
+            record.key.accountId,
+            record.key.region,
+            record.key.productArn,
+            record.key.id,
+            record.contentHash,
+            record.updatedAt,
+            times[index] as number,
+            record.createdAt,
+            record.firstObservedAt ?? null,
+            record.recordState,
+            record.scope ?? null,
+            touchedToBits(record.customerTouched),
+            record.lastSentMs,
+          );
           if (info.changes === 1) committed++;
           else conflicts.push(record.key);
         });
@@ -169,14 +175,19 @@ export class SqliteShadowStore implements ShadowStore {
   }
 
   async getMany(keys: readonly FindingKey[]): Promise<Map<string, ShadowRecord>> {
+    const ids = [...new Set(keys.map(findingKeyString))];
     const found = new Map<string, ShadowRecord>();
-    for (const key of keys) {
-      const id = findingKeyString(key);
-      if (found.has(id)) continue;
+    let start = 0;
+    for (; start + GET_CHUNK <= ids.length; start += GET_CHUNK) {
+      for (const row of this.#getChunk.all(...ids.slice(start, start + GET_CHUNK)))
+        found.set(row.pk, toRecord(row));
+    }
+    for (const id of ids.slice(start)) {
       const row = this.#get.get(id);
       if (row !== undefined) found.set(id, toRecord(row));
     }
-    return found;
+    // Keep the caller's key order, as the other stores do.
+    return ids.length === found.size ? new Map(ids.map((id) => [id, found.get(id) as ShadowRecord])) : found;
   }
 
   async commit(records: readonly ShadowRecord[]): Promise<CommitResult> {
