@@ -173,6 +173,27 @@ export function decideImport(
   return incoming > stored ? "update" : "ignore";
 }
 
+/**
+ * `decideImport` for callers that keep only a summary of the stored finding (the shadow store's
+ * `ShadowRecord`: `updatedAt` and `lastSentMs`, the epoch ms of the last accepted provider write).
+ * Same rules: aged out after 90 days → create; incoming UpdatedAt ≤ stored → ignore; else update.
+ */
+export function decideImportFromRecord(
+  incomingUpdatedAt: string,
+  record: { readonly updatedAt: string; readonly lastSentMs: number } | undefined,
+  nowMs: number,
+): ImportDecision {
+  if (!record) return "create";
+  return decideImport(
+    incomingUpdatedAt,
+    {
+      finding: { UpdatedAt: record.updatedAt } as AwsSecurityFinding,
+      lastProviderUpdateMs: record.lastSentMs,
+    },
+    nowMs,
+  );
+}
+
 function pick(obj: JsonObject, members: readonly string[]): JsonObject {
   const out: JsonObject = {};
   for (const m of members) if (obj[m] !== undefined) out[m] = obj[m];

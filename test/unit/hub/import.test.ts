@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DAY_MS, MAX_FINDING_BYTES, MAX_IMPORT_REQUEST_BYTES } from "../../../lambdas/core/asff/limits.ts";
 import { HubApiError } from "../../../lambdas/core/hub/contracts.ts";
-import { batchImportFindings, decideImport, importKeys } from "../../../lambdas/core/hub/import.ts";
+import {
+  batchImportFindings,
+  decideImport,
+  decideImportFromRecord,
+  importKeys,
+} from "../../../lambdas/core/hub/import.ts";
 import { ACCOUNT, context, finding, PARTNER_ARN, PRODUCT_ARN, REGION, T0, TestHub } from "./factories.ts";
 
 function rejects(fn: () => unknown, code: string, status: number, message?: RegExp | string): void {
@@ -340,6 +345,15 @@ describe("BatchImportFindings create / ignore / update", () => {
     hub.import([finding()]);
     hub.import([finding({ UpdatedAt: "2024-03-01T11:00:00Z", CreatedAt: "2024-03-01T09:00:00Z" })]);
     assert.equal(hub.json().CreatedAt, "2024-03-01T09:00:00Z");
+  });
+
+  it("decideImportFromRecord applies the same rules to a shadow record", () => {
+    const record = { updatedAt: "2024-03-01T10:00:00Z", lastSentMs: T0 };
+    assert.equal(decideImportFromRecord("2024-03-01T10:00:00Z", record, T0), "ignore");
+    assert.equal(decideImportFromRecord("2024-03-01T11:00:00+01:00", record, T0), "ignore");
+    assert.equal(decideImportFromRecord("2024-03-01T10:00:00.001Z", record, T0), "update");
+    assert.equal(decideImportFromRecord("2024-03-01T09:00:00Z", record, T0 + 90 * DAY_MS + 1), "create");
+    assert.equal(decideImportFromRecord("2024-03-01T09:00:00Z", undefined, T0), "create");
   });
 
   it("decideImport answers create for an absent finding", () => {
