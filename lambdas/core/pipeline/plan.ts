@@ -351,7 +351,9 @@ export function planImport(input: PlanInput): ImportPlan {
       }
       action = "update";
     } else {
-      const ageMs = input.nowMs - Math.min(storedMs, shadow.lastSentMs);
+      // Security Hub's 90-day clock runs from the last update it processed (`lastSentMs`), not
+      // from the UpdatedAt value: a report with an old time of its own must not refresh forever.
+      const ageMs = input.nowMs - shadow.lastSentMs;
       if (ageMs <= refreshAgeMs) {
         skips.push({
           action: "unchanged",
