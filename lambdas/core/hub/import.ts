@@ -21,7 +21,7 @@ import {
   type StoredFinding,
 } from "./contracts.ts";
 import { importedEvent } from "./events.ts";
-import { asString, cloneJson, isJsonObject, type JsonObject, jsonBytes } from "./json.ts";
+import { asString, cloneJson, isJsonObject, type JsonObject } from "./json.ts";
 import {
   defaultProductArn,
   fallbackProductNames,
@@ -80,7 +80,8 @@ export function checkImportRequest(request: unknown, options: ImportOptions = {}
       `Invalid parameter 'Findings'. Size '${findings.length}' is greater than maximum value: ${MAX_FINDINGS_PER_IMPORT}.`,
     );
   }
-  checkImportRequestBytes(options.requestBytes ?? jsonBytes(request));
+  // The validator's size function survives hostile nesting that JSON.stringify cannot.
+  checkImportRequestBytes(options.requestBytes ?? findingSize(request));
   return findings;
 }
 

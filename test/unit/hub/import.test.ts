@@ -225,6 +225,33 @@ describe("BatchImportFindings per-finding checks", () => {
     assert.match(r.response.FailedFindings[0]?.ErrorMessage ?? "", /ProductArn/);
   });
 
+  it("answers a deeply nested hostile entry with InvalidInput instead of crashing", () => {
+    let deep: unknown = "x";
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const r = batchImportFindings(
+      {
+        Findings: [
+          finding({ Id: "deep", Resources: [{ Type: "Other", Id: "r", Details: { Other: deep } }] }),
+          finding(),
+        ],
+      },
+      new Map(),
+      context(),
+    );
+    assert.deepEqual(
+      r.response.FailedFindings.map((f) => [f.Id, f.ErrorCode]),
+      [["deep", "InvalidInput"]],
+    );
+    assert.equal(r.response.SuccessCount, 1);
+  });
+
+  it("keeps a __proto__ key as plain data", () => {
+    const hostile = JSON.parse(`{"ProductFields": {"__proto__": {"polluted": "yes"}, "acme/x/y": "1"}}`);
+    const r = batchImportFindings({ Findings: [finding(hostile)] }, new Map(), context());
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(r.response.FailedCount + r.response.SuccessCount, 1);
+  });
+
   it("checks size before access before schema", () => {
     const invalidAndDisabled = finding({ Title: "" });
     const r = batchImportFindings(
