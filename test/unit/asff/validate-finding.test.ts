@@ -83,6 +83,27 @@ const TABLE: Record<string, readonly Case[]> = {
       extra: { FindingProviderFields: { Severity: { Label: "LOW" } }, Types: ["Effects/Data Exposure"] },
       expect: [],
     },
+    {
+      name: "rejects a FindingProviderFields.Severity without Label when there is no top-level Severity",
+      extra: { FindingProviderFields: { Severity: { Original: "7" }, Types: ["TTPs"] } },
+      expect: [
+        `${P}data.FindingProviderFields.Severity should have required property 'Label', data should match some schema in anyOf.`,
+      ],
+    },
+    {
+      name: "accepts a label-less FindingProviderFields.Severity next to a top-level Label",
+      extra: {
+        FindingProviderFields: { Severity: { Original: "7" }, Types: ["TTPs"] },
+        Severity: { Label: "HIGH" },
+      },
+      expect: [],
+    },
+    {
+      name: "accepts an empty Types list as present",
+      remove: ["FindingProviderFields"],
+      extra: { Severity: { Label: "LOW" }, Types: [] },
+      expect: [],
+    },
   ],
   "strings: type, length, non-blank": [
     { name: "accepts a 256-character Title", extra: { Title: chars(256) }, expect: [] },
