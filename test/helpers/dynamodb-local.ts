@@ -62,6 +62,11 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Quotes one argument for `sh -c`. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** True when something on `endpoint` answers HTTP (DynamoDB Local answers an unsigned GET with 400). */
@@ -78,7 +83,8 @@ async function answers(endpoint: string): Promise<boolean> {
 function killTree(child: ChildProcess): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
-    // Negative pid: the whole process group (the child was started detached, as a group leader).
+    // Negative pid: the whole process group (the shell was started detached, as a group leader,
+    // and the JVM is in its group).
     process.kill(-child.pid, "SIGKILL");
   } catch {
     child.kill("SIGKILL");
@@ -109,7 +115,21 @@ async function startOnce(jarDir: string, port: number, timeoutMs: number, maxHea
     "-port",
     String(port),
   ];
-  const child = spawn("java", args, { cwd: jarDir, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // A small shell runs the JVM and watches this process: if the test process dies without calling
+  // stop() (SIGKILL, a cancelled test run), the JVM is killed within a second instead of lingering.
+  const watchdog = [
+    `java ${args.map(shellQuote).join(" ")} &`,
+    "jvm=$!",
+    "trap 'kill -9 $jvm 2>/dev/null; exit 0' TERM INT HUP",
+    `while kill -0 ${process.pid} 2>/dev/null && kill -0 $jvm 2>/dev/null; do sleep 1; done`,
+    "kill -9 $jvm 2>/dev/null",
+    "wait $jvm",
+  ].join("\n");
+  const child = spawn("sh", ["-c", watchdog], {
+    cwd: jarDir,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   running.add(child);
   installExitHook();
   let output = "";

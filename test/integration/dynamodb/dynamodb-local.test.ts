@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
 import { CreateTableCommand, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { type DynamoDbLocal, dynamoDbLocalClient, startDynamoDbLocal } from "../../helpers/dynamodb-local.ts";
@@ -33,5 +35,35 @@ describe("startDynamoDbLocal", () => {
     await second.stop();
     await second.stop();
     await assert.rejects(fetch(second.endpoint, { signal: AbortSignal.timeout(2_000) }));
+  });
+
+  it("kills the server when the process that started it dies without stopping it", async () => {
+    const helper = new URL("../../helpers/dynamodb-local.ts", import.meta.url).pathname;
+    const script = `import { startDynamoDbLocal } from ${JSON.stringify(helper)};
+      const local = await startDynamoDbLocal();
+      console.log(local.endpoint);
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let endpoint = "";
+    for await (const chunk of child.stdout) {
+      endpoint += String(chunk);
+      if (endpoint.includes("\n")) break;
+    }
+    endpoint = endpoint.trim();
+    assert.match(endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+    child.kill("SIGKILL");
+    await once(child, "exit");
+    // The watchdog notices within about a second; poll until the port is closed.
+    for (let attempt = 0; attempt < 60; attempt++) {
+      try {
+        await fetch(endpoint, { signal: AbortSignal.timeout(1_000) });
+      } catch {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.fail(`DynamoDB Local on ${endpoint} still answers after its parent died`);
   });
 });
