@@ -76,7 +76,7 @@ function sortValue(finding: unknown, field: FilterFieldName): SortValue {
     case "number":
       return typeof first === "number" ? first : null;
     case "date":
-      return parseAsffTimestamp(first) ?? null;
+      return instant(first);
     case "boolean":
       return first === true ? 1 : 0;
     default:
@@ -89,18 +89,34 @@ interface SortKey {
   readonly key: string;
 }
 
-function sortKey(stored: StoredFinding, criteria: readonly SortCriterion[]): SortKey {
-  return {
-    values: criteria.map((c) => sortValue(stored.finding, c.field)),
-    key: findingKeyString(stored.key),
-  };
+/** ISO-8601 UTC with at most millisecond precision: what stored timestamps mostly look like, and what Date.parse reads exactly. */
+const SIMPLE_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z$/;
+
+function instant(value: unknown): number | null {
+  if (typeof value === "string" && SIMPLE_UTC.test(value)) {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  return parseAsffTimestamp(value) ?? null;
 }
 
-/** Missing values sort last in either order; ties fall back to the finding key, ascending. */
-function compareSortKeys(a: SortKey, b: SortKey, criteria: readonly SortCriterion[]): number {
+function sortValues(stored: StoredFinding, criteria: readonly SortCriterion[]): SortValue[] {
+  return criteria.map((c) => sortValue(stored.finding, c.field));
+}
+
+function sortKey(stored: StoredFinding, criteria: readonly SortCriterion[]): SortKey {
+  return { values: sortValues(stored, criteria), key: findingKeyString(stored.key) };
+}
+
+/** Compares sort values only; 0 means "tie, decide by key". Missing values sort last in either order. */
+function compareValues(
+  a: readonly SortValue[],
+  b: readonly SortValue[],
+  criteria: readonly SortCriterion[],
+): number {
   for (let i = 0; i < criteria.length; i++) {
-    const x = a.values[i] ?? null;
-    const y = b.values[i] ?? null;
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
     if (x === y) continue;
     if (x === null) return 1;
     if (y === null) return -1;
@@ -109,7 +125,16 @@ function compareSortKeys(a: SortKey, b: SortKey, criteria: readonly SortCriterio
     else c = String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
     if (c !== 0) return criteria[i]?.order === "desc" ? -c : c;
   }
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  return 0;
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Ties on every criterion fall back to the finding key, ascending, so the order is total. */
+function compareSortKeys(a: SortKey, b: SortKey, criteria: readonly SortCriterion[]): number {
+  return compareValues(a.values, b.values, criteria) || compareKeys(a.key, b.key);
 }
 
 /**
@@ -202,19 +227,46 @@ export function getFindings(
   }
   const after = token ? decodeToken(token, q, criteria.length) : undefined;
 
-  const page: { sk: SortKey; stored: StoredFinding }[] = [];
+  // Keep only the best `max` matches (bounded insertion): O(n log max) and no full sort of the store.
+  const best: { values: SortValue[]; key: string; stored: StoredFinding }[] = [];
+  let total = 0;
   for (const stored of source) {
     if (isExpired(stored, ctx.nowMs) || !predicate(stored)) continue;
-    const sk = sortKey(stored, criteria);
-    if (after && compareSortKeys(sk, after, criteria) <= 0) continue;
-    page.push({ sk, stored });
+    const values = sortValues(stored, criteria);
+    let key: string | undefined;
+    const keyOf = () => {
+      key ??= findingKeyString(stored.key);
+      return key;
+    };
+    if (after) {
+      const c = compareValues(values, after.values, criteria) || compareKeys(keyOf(), after.key);
+      if (c <= 0) continue;
+    }
+    total++;
+    const worst = best[best.length - 1];
+    if (best.length === max && worst) {
+      const c = compareValues(values, worst.values, criteria) || compareKeys(keyOf(), worst.key);
+      if (c >= 0) continue;
+    }
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = best[mid] as (typeof best)[number];
+      const c = compareValues(values, m.values, criteria) || compareKeys(keyOf(), m.key);
+      if (c < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    best.splice(lo, 0, { values, key: keyOf(), stored });
+    if (best.length > max) best.pop();
   }
-  page.sort((a, b) => compareSortKeys(a.sk, b.sk, criteria));
-  const selected = page.slice(0, max);
-  const findings = selected.map((p) => cloneJson(p.stored.finding));
-  const last = selected[selected.length - 1];
-  if (page.length > max && last) {
-    return { Findings: findings, NextToken: encodeToken({ v: 1, q, after: last.sk }) };
+  const findings = best.map((p) => cloneJson(p.stored.finding));
+  const last = best[best.length - 1];
+  if (total > max && last) {
+    return {
+      Findings: findings,
+      NextToken: encodeToken({ v: 1, q, after: { values: last.values, key: last.key } }),
+    };
   }
   return { Findings: findings };
 }
