@@ -233,3 +233,45 @@ describe("GetFindings filtering and retention", () => {
     assert.throws(() => getFindings("x", [], ctx), HubApiError);
   });
 });
+
+describe("GetFindings pagination property", () => {
+  it("pages through any set of findings in exactly the comparator's order, whatever MaxResults and sort", async () => {
+    const fc = await import("fast-check");
+    const findingArb = fc.record({
+      title: fc.constantFrom("a", "b", "c", "d"),
+      confidence: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
+      day: fc.integer({ min: 1, max: 9 }),
+    });
+    const fieldArb = fc.constantFrom("Title", "Confidence", "UpdatedAt", "Id");
+    const criteriaArb = fc.array(fc.record({ Field: fieldArb, SortOrder: fc.constantFrom("asc", "desc") }), {
+      maxLength: 2,
+    });
+    fc.assert(
+      fc.property(
+        fc.array(findingArb, { maxLength: 60 }),
+        criteriaArb,
+        fc.integer({ min: 1, max: 25 }),
+        (specs, criteria, max) => {
+          const set = specs.map((s, i) =>
+            stored(`id-${(i * 37) % 101}-${i}`, {
+              Title: s.title,
+              ...(s.confidence === undefined ? {} : { Confidence: s.confidence }),
+              UpdatedAt: `2024-02-0${s.day}T00:00:00Z`,
+            }),
+          );
+          const expected = [...set].sort(compareBySortCriteria(criteria)).map((s) => s.key.id);
+          const seen: string[] = [];
+          let token: string | undefined;
+          do {
+            const r = getFindings({ MaxResults: max, SortCriteria: criteria, NextToken: token }, set, ctx);
+            assert.ok(r.Findings.length <= max);
+            seen.push(...ids(r).map(String));
+            token = r.NextToken;
+          } while (token);
+          assert.deepEqual(seen, expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
