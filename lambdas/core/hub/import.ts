@@ -51,6 +51,7 @@ export interface ImportOptions {
 /** Security Hub's decision for one well-formed finding, before merging. */
 export type ImportDecision = "create" | "update" | "ignore";
 
+const ACCOUNT_ID_RE = /^\d{12}$/;
 const WORKFLOW_RESET_FROM = new Set(["NOTIFIED", "RESOLVED"]);
 const COMPLIANCE_REOPENED = new Set(["FAILED", "WARNING", "NOT_AVAILABLE"]);
 
@@ -123,7 +124,8 @@ export function authorizeImport(findings: readonly unknown[], ctx: HubContext): 
       );
     }
     const account = asString(f.AwsAccountId);
-    if (account === undefined || account === ctx.callerAccountId) continue;
+    // A malformed account id is a broken finding (per-finding InvalidInput), not another account.
+    if (account === undefined || account === ctx.callerAccountId || !ACCOUNT_ID_RE.test(account)) continue;
     if (arn && parts && isPartnerProduct(parts) && ctx.isProductEnabled(arn)) continue;
     throw accessDenied(
       ctx,
@@ -369,6 +371,13 @@ function entryFailure(entry: unknown, ctx: HubContext): { code: string; message:
   }
   const schemaError = findingSchemaError(entry);
   if (schemaError) return { code: IMPORT_ERROR_CODES.InvalidInput, message: schemaError };
+  const accountId = asString(obj?.AwsAccountId);
+  if (accountId !== undefined && !ACCOUNT_ID_RE.test(accountId)) {
+    return {
+      code: IMPORT_ERROR_CODES.InvalidInput,
+      message: `Invalid AwsAccountId '${accountId}': an AWS account id is exactly 12 digits.`,
+    };
+  }
   if (!parts) {
     return {
       code: IMPORT_ERROR_CODES.InvalidInput,

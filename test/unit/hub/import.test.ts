@@ -252,6 +252,20 @@ describe("BatchImportFindings per-finding checks", () => {
     assert.equal(r.response.FailedCount + r.response.SuccessCount, 1);
   });
 
+  it("fails a finding whose AwsAccountId is not 12 digits with InvalidInput, not the whole batch", () => {
+    const r = batchImportFindings(
+      { Findings: [finding({ Id: "bad", AwsAccountId: "12345678901x" }), finding()] },
+      new Map(),
+      context(),
+    );
+    assert.deepEqual(
+      r.response.FailedFindings.map((f) => [f.Id, f.ErrorCode]),
+      [["bad", "InvalidInput"]],
+    );
+    assert.match(r.response.FailedFindings[0]?.ErrorMessage ?? "", /AwsAccountId/);
+    assert.equal(r.response.SuccessCount, 1);
+  });
+
   it("checks size before access before schema", () => {
     const invalidAndDisabled = finding({ Title: "" });
     const r = batchImportFindings(
