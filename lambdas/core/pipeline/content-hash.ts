@@ -34,39 +34,32 @@ export const HASH_EXCLUDED_ATTRIBUTES: ReadonlySet<string> = new Set([
 /** `ProductFields` keys Security Hub writes itself (spec §1.10); a provider never owns them. */
 const SERVICE_PRODUCT_FIELD_PREFIX = "aws/securityhub/";
 
-/** Appends the canonical JSON of `value` (object keys sorted, `undefined` members dropped) to `out`. */
-function canonical(value: unknown, out: string[]): void {
+/** The canonical JSON of `value`: object keys sorted, `undefined` members dropped. */
+function canonical(value: unknown): string {
   if (value === null || typeof value !== "object") {
-    out.push(value === undefined ? "null" : JSON.stringify(value));
-    return;
+    return value === undefined ? "null" : JSON.stringify(value);
   }
   if (Array.isArray(value)) {
-    out.push("[");
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(",");
-      canonical(value[i], out);
-    }
-    out.push("]");
-    return;
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? "," : "") + canonical(value[i]);
+    return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record)
-    .filter((k) => record[k] !== undefined)
-    .sort();
-  out.push("{");
-  keys.forEach((k, i) => {
-    if (i > 0) out.push(",");
-    out.push(JSON.stringify(k), ":");
-    canonical(record[k], out);
-  });
-  out.push("}");
+  const keys = Object.keys(record).sort();
+  let out = "{";
+  let first = true;
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    out += `${first ? "" : ","}${JSON.stringify(k)}:${canonical(v)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /** Canonical JSON: equal for two values that differ only in key order or `undefined` members. */
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  canonical(value, out);
-  return out.join("");
+  return canonical(value);
 }
 
 /** The provider-owned part of a finding: what {@link contentHash} covers. */

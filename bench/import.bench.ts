@@ -1,0 +1,270 @@
+/**
+ * Benchmark of the import pipeline (issue 4):
+ * 1. 100,000 findings (1,000 full batches) from a synthetic Trivy report into the local default
+ *    (embedded hub + SQLite shadow, no quota), end to end: read → parse → plan → batch → send →
+ *    commit. Target ≥ 10,000 findings/s.
+ * 2. Re-import of the same 100,000 unchanged. Target ≥ 50,000 findings/s with 0 API calls.
+ * 3. The naive baseline in the same run (as peers do: every finding sent on every run, 100 per
+ *    call, no shadow) for the same two runs: ratio of API calls and wall time.
+ * 4. A short run against `serve` with the quota on and the in-process limiter: sustained
+ *    calls/s ÷ 10. Target ≥ 0.95.
+ * Run alone: `node --import tsx bench/import.bench.ts [findings] [quotaCalls]`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
+import { openLocalHub } from "../lambdas/adapters/local-hub/local-hub.ts";
+import { LocalHubSink } from "../lambdas/adapters/local-target/local-hub-sink.ts";
+import { InProcessRateLimiter } from "../lambdas/adapters/memory/in-process-rate-limiter.ts";
+import { MemoryShadowStore } from "../lambdas/adapters/memory/memory-shadow-store.ts";
+import { SecurityHubSink } from "../lambdas/adapters/securityhub/securityhub-sink.ts";
+import { openSqliteShadowStore } from "../lambdas/adapters/sqlite/sqlite-shadow-store.ts";
+import { systemClock } from "../lambdas/adapters/system-clock.ts";
+import {
+  IMPORT_BURST,
+  IMPORT_RATE_PER_SECOND,
+  MAX_FINDINGS_PER_IMPORT,
+} from "../lambdas/core/asff/limits.ts";
+import type { ConversionContext } from "../lambdas/core/parsers/contracts.ts";
+import { convertReport } from "../lambdas/core/parsers/convert.ts";
+import type { IncomingFinding } from "../lambdas/core/pipeline/plan.ts";
+import { type ImportReport, runImport } from "../lambdas/pipeline/import-run.ts";
+import { startServer } from "../lambdas/serve/server.ts";
+
+const ACCOUNT = "123456789012";
+const REGION = "us-east-1";
+const CONTEXT: ConversionContext = {
+  accountId: ACCOUNT,
+  region: REGION,
+  partition: "aws",
+  productArn: `arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}/default`,
+  scope: "bench-image@sha256:0001",
+  nowMs: Date.UTC(2026, 0, 1),
+};
+
+/** A Trivy image report with `count` vulnerabilities spread over packages (one finding each). */
+export function syntheticTrivyReport(count: number, createdAt = "2026-01-01T00:00:00Z"): string {
+  const vulnerabilities = Array.from({ length: count }, (_, i) => ({
+    VulnerabilityID: `CVE-2026-${String(10000 + (i % 50000)).padStart(5, "0")}`,
+    PkgID: `pkg-${Math.floor(i / 2)}@1.0.${i % 7}`,
+    PkgName: `pkg-${Math.floor(i / 2)}`,
+    InstalledVersion: `1.0.${i % 7}`,
+    FixedVersion: `1.0.${(i % 7) + 1}`,
+    Status: "fixed",
+    SeveritySource: "nvd",
+    PrimaryURL: `https://avd.aquasec.com/nvd/cve-2026-${i}`,
+    Title: `pkg-${Math.floor(i / 2)}: synthetic vulnerability ${i}`,
+    Description: "A synthetic vulnerability used by the import benchmark. ".repeat(4),
+    Severity: ["LOW", "MEDIUM", "HIGH", "CRITICAL"][i % 4],
+    CweIDs: ["CWE-79"],
+    References: [`https://example.com/advisories/${i}`],
+    PublishedDate: "2025-06-01T00:00:00Z",
+    LastModifiedDate: "2025-07-01T00:00:00Z",
+  }));
+  return JSON.stringify({
+    SchemaVersion: 2,
+    CreatedAt: createdAt,
+    ArtifactName: "registry.example.com/bench:1.0",
+    ArtifactType: "container_image",
+    Metadata: {
+      OS: { Family: "debian", Name: "12.5" },
+      ImageID: "sha256:0001",
+      RepoDigests: ["bench@sha256:0001"],
+    },
+    Results: [
+      {
+        Target: "registry.example.com/bench:1.0 (debian 12.5)",
+        Class: "os-pkgs",
+        Type: "debian",
+        Vulnerabilities: vulnerabilities,
+      },
+    ],
+  });
+}
+
+export interface RunFigures {
+  readonly findings: number;
+  readonly ms: number;
+  readonly findingsPerSecond: number;
+  readonly apiCalls: number;
+}
+
+export interface ImportBenchResult {
+  readonly first: RunFigures;
+  readonly reimport: RunFigures;
+  readonly naiveFirst: RunFigures;
+  readonly naiveReimport: RunFigures;
+  readonly quota: {
+    readonly calls: number;
+    readonly seconds: number;
+    readonly callsPerSecond: number;
+    readonly ratio: number;
+    readonly throttled: number;
+  };
+  readonly peakRssMb: number;
+}
+
+function figures(findings: number, ms: number, apiCalls: number): RunFigures {
+  return { findings, ms, findingsPerSecond: Math.round((findings / ms) * 1000), apiCalls };
+}
+
+/** Read + convert + import one report file through the pipeline; returns the report and time. */
+async function pipelineRun(
+  file: string,
+  deps: Parameters<typeof runImport>[1],
+): Promise<{ report: ImportReport; ms: number; findings: number }> {
+  const start = performance.now();
+  const content = await readFile(file);
+  const converted = convertReport({ source: file, content }, { ...CONTEXT, nowMs: Date.now() });
+  if (converted.failures.length > 0)
+    throw new Error(`bench report failed to convert: ${converted.failures[0]?.message}`);
+  const report = await runImport(
+    {
+      findings: converted.findings.map((finding) => ({ finding, source: file })),
+      ...(CONTEXT.scope ? { scope: CONTEXT.scope } : {}),
+    },
+    deps,
+  );
+  if (report.failures.length > 0) throw new Error(`bench import failed: ${report.failures[0]?.message}`);
+  return { report, ms: performance.now() - start, findings: converted.findings.length };
+}
+
+/** The peers' way: read + convert + send everything, 100 per call, no shadow. */
+async function naiveRun(file: string, sink: LocalHubSink): Promise<RunFigures> {
+  const start = performance.now();
+  const content = await readFile(file);
+  const { findings } = convertReport({ source: file, content }, { ...CONTEXT, nowMs: Date.now() });
+  let calls = 0;
+  for (let i = 0; i < findings.length; i += MAX_FINDINGS_PER_IMPORT) {
+    await sink.batchImport({
+      accountId: ACCOUNT,
+      region: REGION,
+      findings: findings.slice(i, i + MAX_FINDINGS_PER_IMPORT),
+    });
+    calls++;
+  }
+  return figures(findings.length, performance.now() - start, calls);
+}
+
+/** Runs the benchmark. `findings` defaults to 100,000; `quotaCalls` (quota-on run) to 80. */
+export async function runImportBench(findings = 100_000, quotaCalls = 80): Promise<ImportBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), "shadowhub-import-bench-"));
+  let peakRss = process.memoryUsage().rss;
+  const sample = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  try {
+    const file = join(dir, "trivy.json");
+    writeFileSync(file, syntheticTrivyReport(findings));
+
+    // 1–2. shadowhub, local default: embedded hub + SQLite shadow.
+    const stateDir = join(dir, "state");
+    const hub = await openLocalHub({ stateDir });
+    const sink = new LocalHubSink(hub);
+    const store = openSqliteShadowStore({ path: join(stateDir, "shadow.sqlite") });
+    const deps = { store, sink, clock: systemClock };
+    const r1 = await pipelineRun(file, deps);
+    const r2 = await pipelineRun(file, deps);
+    if (r2.report.apiCalls !== 0) throw new Error(`re-import made ${r2.report.apiCalls} calls; expected 0`);
+    await sink.close();
+    await store.close();
+
+    // 3. naive baseline into a fresh embedded hub.
+    const naiveSink = new LocalHubSink(await openLocalHub({ stateDir: join(dir, "naive") }));
+    const naiveFirst = await naiveRun(file, naiveSink);
+    const naiveReimport = await naiveRun(file, naiveSink);
+    await naiveSink.close();
+
+    // 4. quota on: serve enforces 10/s burst 30; the pipeline paces itself with the limiter.
+    const server = await startServer({ host: "127.0.0.1", port: 0, quota: true, log: () => {} });
+    const remote = new SecurityHubSink({
+      endpoint: server.url,
+      credentials: { accessKeyId: "AKID", secretAccessKey: "s" },
+    });
+    const quotaFindings: IncomingFinding[] = Array.from(
+      { length: quotaCalls * MAX_FINDINGS_PER_IMPORT },
+      (_, i) => ({
+        finding: {
+          SchemaVersion: "2018-10-08",
+          Id: `quota-${i}`,
+          ProductArn: CONTEXT.productArn,
+          GeneratorId: "bench",
+          AwsAccountId: ACCOUNT,
+          CreatedAt: "2026-01-01T00:00:00Z",
+          UpdatedAt: "2026-01-01T00:00:00Z",
+          Title: `quota ${i}`,
+          Description: "quota run",
+          FindingProviderFields: { Severity: { Label: "LOW" }, Types: ["Software and Configuration Checks"] },
+          Resources: [{ Type: "Other", Id: `r-${i}` }],
+        },
+      }),
+    );
+    const qStart = performance.now();
+    const q = await runImport(
+      { findings: quotaFindings },
+      {
+        store: new MemoryShadowStore(),
+        sink: remote,
+        clock: systemClock,
+        limiter: new InProcessRateLimiter(),
+        concurrency: 4,
+      },
+    );
+    const seconds = (performance.now() - qStart) / 1000;
+    await remote.close();
+    await server.close();
+    if (q.failures.length > 0)
+      throw new Error(`quota run: ${q.failures[0]?.errorCode} ${q.failures[0]?.message}`);
+    // After the burst, the rate is the slope: (calls beyond the burst) / time.
+    const callsPerSecond = (q.apiCalls - IMPORT_BURST) / seconds;
+
+    return {
+      first: figures(r1.findings, r1.ms, r1.report.apiCalls),
+      reimport: figures(r2.findings, r2.ms, r2.report.apiCalls),
+      naiveFirst,
+      naiveReimport,
+      quota: {
+        calls: q.apiCalls,
+        seconds,
+        callsPerSecond,
+        ratio: callsPerSecond / IMPORT_RATE_PER_SECOND,
+        throttled: q.throttled,
+      },
+      peakRssMb: Math.round(peakRss / 1024 / 1024),
+    };
+  } finally {
+    clearInterval(sample);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function line(name: string, f: RunFigures): string {
+  return `${name.padEnd(34)} ${String(f.findings).padStart(7)} findings  ${(f.ms / 1000).toFixed(2).padStart(7)} s  ${String(f.findingsPerSecond).padStart(8)} findings/s  ${String(f.apiCalls).padStart(5)} calls`;
+}
+
+/** Prints the result as a small report. */
+export function formatImportBench(r: ImportBenchResult): string {
+  const ratio = (a: number, b: number) => (b === 0 ? "∞" : (a / b).toFixed(1));
+  return [
+    "import pipeline benchmark (local default = embedded hub + SQLite shadow, quota off)",
+    line("shadowhub first import", r.first) +
+      `   target ≥ 10,000/s: ${r.first.findingsPerSecond >= 10_000 ? "met" : "MISSED"}`,
+    line("shadowhub re-import (unchanged)", r.reimport) +
+      `   target ≥ 50,000/s, 0 calls: ${r.reimport.findingsPerSecond >= 50_000 && r.reimport.apiCalls === 0 ? "met" : "MISSED"}`,
+    line("naive first import (peers)", r.naiveFirst),
+    line("naive re-import (peers)", r.naiveReimport),
+    `re-import vs naive: ${r.naiveReimport.apiCalls} vs ${r.reimport.apiCalls} API calls; wall time ${ratio(r.naiveReimport.ms, r.reimport.ms)}× faster`,
+    `first import vs naive: ${r.first.apiCalls} vs ${r.naiveFirst.apiCalls} API calls; wall time ${ratio(r.naiveFirst.ms, r.first.ms)}× (naive/shadowhub)`,
+    `quota on (serve, 10/s burst 30, in-process limiter): ${r.quota.calls} calls in ${r.quota.seconds.toFixed(2)} s → ${r.quota.callsPerSecond.toFixed(2)} calls/s after the burst; ÷10 = ${r.quota.ratio.toFixed(3)} (target ≥ 0.95: ${r.quota.ratio >= 0.95 ? "met" : "MISSED"}); 429s absorbed: ${r.quota.throttled}`,
+    `peak RSS ${r.peakRssMb} MB`,
+  ].join("\n");
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const findings = Number(process.argv[2] ?? 100_000);
+  const quotaCalls = Number(process.argv[3] ?? 80);
+  console.log(formatImportBench(await runImportBench(findings, quotaCalls)));
+}
