@@ -36,6 +36,13 @@ const SCALAR_COLUMNS = [
   "updated_at_ms",
 ] as const;
 
+/**
+ * Scalar columns with an index. Low-cardinality columns (severity, states, names, the account)
+ * are filtered in SQL without one: an index on them selects too much to pay for its upkeep on
+ * every import.
+ */
+const INDEXED_SCALARS = ["generator_id", "title", "created_at_ms", "updated_at_ms"] as const;
+
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hubs (
@@ -58,7 +65,7 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE UNIQUE INDEX IF NOT EXISTS findings_key ON findings (account_id, region, product_arn, id);
 CREATE INDEX IF NOT EXISTS findings_id ON findings (account_id, region, id);
 CREATE INDEX IF NOT EXISTS findings_expiry ON findings (account_id, region, last_provider_update_ms);
-${SCALAR_COLUMNS.map((c) => `CREATE INDEX IF NOT EXISTS findings_${c} ON findings (account_id, region, ${c});`).join("\n")}
+${INDEXED_SCALARS.map((c) => `CREATE INDEX IF NOT EXISTS findings_${c} ON findings (account_id, region, ${c});`).join("\n")}
 CREATE TABLE IF NOT EXISTS finding_resources (
   fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE,
   resource_id TEXT, resource_type TEXT
@@ -95,6 +102,8 @@ export class SqliteHubRepository implements HubRepository {
     // the last transactions, which is acceptable for a local emulator.
     this.#db.pragma("synchronous = NORMAL");
     this.#db.pragma("foreign_keys = ON");
+    // Exact-case LIKE lets `LIKE 'prefix%'` use the Id and Title indexes; PREFIX is case-sensitive anyway.
+    this.#db.pragma("case_sensitive_like = ON");
     this.#db.exec(DDL);
     const version = this.#db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
       | { value: string }
@@ -234,7 +243,6 @@ export class SqliteHubRepository implements HubRepository {
         alternatives.push(`${col} IN (${c.equals.map(() => "?").join(", ")})`);
       }
       for (const prefix of c.prefixes) {
-        // LIKE ignores ASCII case: still a superset, the engine's predicate decides.
         params.push(`${escapeLike(prefix)}%`);
         alternatives.push(`${col} LIKE ? ESCAPE '\\'`);
       }
@@ -253,14 +261,24 @@ export class SqliteHubRepository implements HubRepository {
       }
     }
     const test = alternatives.length === 0 ? "0" : `(${alternatives.join(" OR ")})`;
-    return multi ? `EXISTS (SELECT 1 FROM finding_resources r WHERE r.fid = f.fid AND ${test})` : test;
+    // Driven from the side table's index: the matching fids, then rowid lookups.
+    return multi ? `f.fid IN (SELECT r.fid FROM finding_resources r WHERE ${test})` : test;
   }
 
   *queryFindings(query: FindingQuery): Iterable<StoredFinding> {
     const params: unknown[] = [query.accountId, query.region, query.expiredAtOrBeforeMs];
-    const where = ["f.account_id = ?", "f.region = ?", "f.last_provider_update_ms > ?"];
+    // Unary + keeps the planner off the expiry index: nearly every row passes it, so it must
+    // never be the index a query is driven by.
+    // With a resource constraint the side table is the selective part: the unary + on the hub
+    // columns keeps the planner from scanning the whole hub and probing the fid list per row.
+    const hub = query.constraints.some((c) => MULTI_VALUED_COLUMNS.has(c.column))
+      ? ["+f.account_id = ?", "+f.region = ?"]
+      : ["f.account_id = ?", "f.region = ?"];
+    const where = [...hub, "+f.last_provider_update_ms > ?"];
     for (const c of query.constraints) where.push(this.#condition(c, params));
-    const sql = `SELECT f.doc FROM findings f WHERE ${where.join(" AND ")} ORDER BY f.fid`;
+    // No ORDER BY: the engine sorts (with the finding key as a total tie-breaker), and an ORDER BY
+    // fid would tempt the planner into a full scan in rowid order.
+    const sql = `SELECT f.doc FROM findings f WHERE ${where.join(" AND ")}`;
     // Statements are cached by SQL text: a handful of filter shapes repeat in practice.
     for (const row of this.#prepared(sql).iterate(...params) as Iterable<{ doc: string }>) {
       yield JSON.parse(row.doc) as StoredFinding;

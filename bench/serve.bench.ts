@@ -1,0 +1,297 @@
+/**
+ * Benchmark of `shadowhub serve` (issue 2, item 4): import 100,000 findings (1,000 calls of 100)
+ * with the quota off through the real SDK client over HTTP, then 1,000 filtered GetFindings;
+ * the same workload against `moto_server` in the same run, stopped at 50,000 stored findings.
+ *
+ * Prints findings/s, p50/p99 per call, the import rate per tenth of the run (to show whether it
+ * stays flat as the store grows), peak RSS of this process (client + server + SQLite), and the
+ * serve/moto ratio at 50,000 stored findings.
+ *
+ * Run alone: `node --import tsx bench/serve.bench.ts [--findings N] [--moto-stop N] [--store sqlite|memory] [--no-moto]`
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import {
+  type AwsSecurityFinding,
+  BatchImportFindingsCommand,
+  GetFindingsCommand,
+  type GetFindingsCommandInput,
+  SecurityHubClient,
+} from "@aws-sdk/client-securityhub";
+import { startServer } from "../lambdas/serve/server.ts";
+import { startMoto } from "../test/helpers/moto.ts";
+
+/** Options of {@link benchServe}. */
+export interface ServeBenchOptions {
+  /** Findings to import into serve. @default 100000 */
+  readonly findings?: number;
+  /** Stop the moto run once it holds this many findings; 0 skips moto. @default 50000 */
+  readonly motoStopAt?: number;
+  /** Filtered GetFindings calls after the import. @default 1000 */
+  readonly getFindingsCalls?: number;
+  /** serve's store. @default "sqlite" */
+  readonly store?: "sqlite" | "memory";
+  /** Progress and result lines. @default console.log */
+  readonly log?: (line: string) => void;
+}
+
+/** Figures of one endpoint. */
+export interface EndpointFigures {
+  readonly imported: number;
+  readonly importSeconds: number;
+  readonly findingsPerSecond: number;
+  readonly importP50Ms: number;
+  readonly importP99Ms: number;
+  /** findings/s in each tenth of the import (flat = the store's size does not slow imports). */
+  readonly findingsPerSecondByTenth: readonly number[];
+  /** findings/s over the calls that took the store from 40,000 to 50,000 findings (moto's last tenth). */
+  readonly findingsPerSecondNear50k?: number;
+  readonly getFindingsP50Ms: number;
+  readonly getFindingsP99Ms: number;
+}
+
+/** Result of {@link benchServe}. */
+export interface ServeBenchResult {
+  readonly serve: EndpointFigures;
+  readonly moto?: EndpointFigures;
+  /** serve ÷ moto import rate over the same 40,000→50,000 stretch. */
+  readonly ratioAt50k?: number;
+  readonly peakRssMb: number;
+}
+
+const ACCOUNT = "123456789012";
+const REGION = "us-east-1";
+const PRODUCT_ARN = `arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}/default`;
+const LABELS = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+const GENERATORS = 200;
+
+/** A realistic synthetic finding: a CVE in a package of an image, ~1.5 KB of JSON. */
+function syntheticFinding(i: number): AwsSecurityFinding {
+  return {
+    SchemaVersion: "2018-10-08",
+    Id: `bench/image-${i % 500}/CVE-2024-${String(i).padStart(6, "0")}`,
+    ProductArn: PRODUCT_ARN,
+    GeneratorId: `trivy/CVE-rule-${i % GENERATORS}`,
+    AwsAccountId: ACCOUNT,
+    CreatedAt: "2026-01-01T00:00:00.000Z",
+    UpdatedAt: "2026-01-02T00:00:00.000Z",
+    Title: `CVE-2024-${String(i).padStart(6, "0")} in openssl 3.0.${i % 20}`,
+    Description:
+      "A flaw was found in the handling of certificates that allows a remote attacker to cause a denial of service via a crafted input.",
+    FindingProviderFields: {
+      Severity: { Label: LABELS[i % 5], Original: LABELS[i % 5] },
+      Types: ["Software and Configuration Checks/Vulnerabilities/CVE"],
+    },
+    Resources: [
+      {
+        Type: "Container",
+        Id: `registry.example.com/app-${i % 500}@sha256:${String(i % 500).padStart(64, "0")}`,
+        Partition: "aws",
+        Region: REGION,
+      },
+    ],
+    Vulnerabilities: [
+      {
+        Id: `CVE-2024-${String(i).padStart(6, "0")}`,
+        VulnerablePackages: [{ Name: "openssl", Version: `3.0.${i % 20}`, FixedInVersion: "3.0.99" }],
+        ReferenceUrls: [`https://nvd.nist.gov/vuln/detail/CVE-2024-${String(i).padStart(6, "0")}`],
+      },
+    ],
+    ProductFields: { "shadowhub/bench/index": String(i) },
+  } as AwsSecurityFinding;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+/** The filtered queries: a resource's findings, a rule's HIGH findings, one finding by Id prefix. */
+function query(n: number, stored: number): GetFindingsCommandInput {
+  const i = (n * 7919) % Math.max(1, stored);
+  switch (n % 3) {
+    case 0:
+      return {
+        Filters: {
+          ResourceId: [{ Value: syntheticFinding(i).Resources?.[0]?.Id ?? "", Comparison: "EQUALS" }],
+        },
+        MaxResults: 100,
+      };
+    case 1:
+      return {
+        Filters: {
+          GeneratorId: [{ Value: `trivy/CVE-rule-${i % GENERATORS}`, Comparison: "EQUALS" }],
+          SeverityLabel: [{ Value: LABELS[i % 5] ?? "HIGH", Comparison: "EQUALS" }],
+          RecordState: [{ Value: "ACTIVE", Comparison: "EQUALS" }],
+        },
+        SortCriteria: [{ Field: "Title", SortOrder: "asc" }],
+        MaxResults: 100,
+      };
+    default:
+      return {
+        Filters: { Id: [{ Value: syntheticFinding(i).Id ?? "", Comparison: "PREFIX" }] },
+        MaxResults: 10,
+      };
+  }
+}
+
+async function runWorkload(
+  endpoint: string,
+  total: number,
+  gets: number,
+  sampleRss: () => void,
+  log: (line: string) => void,
+  label: string,
+): Promise<EndpointFigures> {
+  const client = new SecurityHubClient({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+    maxAttempts: 1,
+  });
+  try {
+    const calls = Math.ceil(total / 100);
+    const latencies: number[] = [];
+    const tenths: number[] = [];
+    let tenthStart = performance.now();
+    let tenthFindings = 0;
+    let near50kStart = 0;
+    let near50k: number | undefined;
+    const start = performance.now();
+    for (let call = 0; call < calls; call++) {
+      const findings = Array.from({ length: Math.min(100, total - call * 100) }, (_, k) =>
+        syntheticFinding(call * 100 + k),
+      );
+      const t0 = performance.now();
+      const out = await client.send(new BatchImportFindingsCommand({ Findings: findings }));
+      latencies.push(performance.now() - t0);
+      if (out.FailedCount !== 0)
+        throw new Error(`${label}: import failed: ${JSON.stringify(out.FailedFindings?.[0])}`);
+      const storedAfter = (call + 1) * 100;
+      if (storedAfter === 40_000) near50kStart = performance.now();
+      if (storedAfter === 50_000 && near50kStart > 0)
+        near50k = 10_000 / ((performance.now() - near50kStart) / 1000);
+      tenthFindings += findings.length;
+      if ((call + 1) % Math.max(1, Math.floor(calls / 10)) === 0) {
+        const rate = tenthFindings / ((performance.now() - tenthStart) / 1000);
+        tenths.push(Math.round(rate));
+        log(`  ${label}: ${storedAfter} stored, ${Math.round(rate)} findings/s in the last tenth`);
+        tenthStart = performance.now();
+        tenthFindings = 0;
+        sampleRss();
+      }
+    }
+    const importSeconds = (performance.now() - start) / 1000;
+    const getLatencies: number[] = [];
+    for (let n = 0; n < gets; n++) {
+      const t0 = performance.now();
+      await client.send(new GetFindingsCommand(query(n, total)));
+      getLatencies.push(performance.now() - t0);
+    }
+    sampleRss();
+    latencies.sort((a, b) => a - b);
+    getLatencies.sort((a, b) => a - b);
+    return {
+      imported: total,
+      importSeconds,
+      findingsPerSecond: total / importSeconds,
+      importP50Ms: percentile(latencies, 50),
+      importP99Ms: percentile(latencies, 99),
+      findingsPerSecondByTenth: tenths,
+      ...(near50k === undefined ? {} : { findingsPerSecondNear50k: near50k }),
+      getFindingsP50Ms: percentile(getLatencies, 50),
+      getFindingsP99Ms: percentile(getLatencies, 99),
+    };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Runs the benchmark and prints (and returns) the figures. */
+export async function benchServe(options: ServeBenchOptions = {}): Promise<ServeBenchResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const total = options.findings ?? 100_000;
+  const motoStopAt = options.motoStopAt ?? 50_000;
+  const gets = options.getFindingsCalls ?? 1000;
+  const store = options.store ?? "sqlite";
+  let peakRss = 0;
+  const sampleRss = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  };
+  const stateDir = store === "sqlite" ? await mkdtemp(join(tmpdir(), "shadowhub-bench-")) : undefined;
+  let serveFigures: EndpointFigures;
+  const server = await startServer({
+    hubOptions: stateDir === undefined ? {} : { stateDir },
+    log: () => undefined,
+  });
+  try {
+    log(`serve (${store}): importing ${total} findings in ${Math.ceil(total / 100)} calls, quota off`);
+    serveFigures = await runWorkload(server.url, total, gets, sampleRss, log, "serve");
+  } finally {
+    await server.close();
+    if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
+  }
+  let motoFigures: EndpointFigures | undefined;
+  if (motoStopAt > 0) {
+    const moto = await startMoto();
+    try {
+      log(
+        `moto_server: importing ${motoStopAt} findings (the same workload, stopped at ${motoStopAt} stored)`,
+      );
+      motoFigures = await runWorkload(
+        moto.endpoint,
+        motoStopAt,
+        Math.min(gets, 100),
+        () => undefined,
+        log,
+        "moto",
+      );
+    } finally {
+      await moto.stop();
+    }
+  }
+  const ratio =
+    motoFigures?.findingsPerSecondNear50k !== undefined && serveFigures.findingsPerSecondNear50k !== undefined
+      ? serveFigures.findingsPerSecondNear50k / motoFigures.findingsPerSecondNear50k
+      : undefined;
+  const result: ServeBenchResult = {
+    serve: serveFigures,
+    ...(motoFigures === undefined ? {} : { moto: motoFigures }),
+    ...(ratio === undefined ? {} : { ratioAt50k: ratio }),
+    peakRssMb: peakRss / 1024 / 1024,
+  };
+  const f = (n: number) => n.toFixed(1);
+  const line = (name: string, e: EndpointFigures) =>
+    `${name.padEnd(6)} ${String(e.imported).padStart(7)} findings  ${Math.round(e.findingsPerSecond).toString().padStart(7)} findings/s  import p50 ${f(e.importP50Ms)} ms p99 ${f(e.importP99Ms)} ms  GetFindings p50 ${f(e.getFindingsP50Ms)} ms p99 ${f(e.getFindingsP99Ms)} ms`;
+  log("");
+  log(line("serve", serveFigures));
+  log(`       rate by tenth: ${serveFigures.findingsPerSecondByTenth.join(", ")}`);
+  if (motoFigures) {
+    log(line("moto", motoFigures));
+    log(`       rate by tenth: ${motoFigures.findingsPerSecondByTenth.join(", ")}`);
+  }
+  if (ratio !== undefined) {
+    log(
+      `import rate 40,000→50,000 stored: serve ${Math.round(serveFigures.findingsPerSecondNear50k ?? 0)} vs moto ${Math.round(motoFigures?.findingsPerSecondNear50k ?? 0)} findings/s = ${f(ratio)}× (target ≥ 20×)`,
+    );
+  }
+  log(
+    `peak RSS of the bench process (client + serve + SQLite): ${Math.round(result.peakRssMb)} MB (target ≤ 300 MB)`,
+  );
+  log(`filtered GetFindings p99 at ${total} stored: ${f(serveFigures.getFindingsP99Ms)} ms (target ≤ 20 ms)`);
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  await benchServe({
+    findings: Number(arg("--findings") ?? 100_000),
+    motoStopAt: process.argv.includes("--no-moto") ? 0 : Number(arg("--moto-stop") ?? 50_000),
+    store: arg("--store") === "memory" ? "memory" : "sqlite",
+  });
+}
