@@ -32,6 +32,7 @@ import type { ConversionContext } from "../lambdas/core/parsers/contracts.ts";
 import { convertReport } from "../lambdas/core/parsers/convert.ts";
 import type { IncomingFinding } from "../lambdas/core/pipeline/plan.ts";
 import { type ImportReport, runImport } from "../lambdas/pipeline/import-run.ts";
+import type { FindingSink } from "../lambdas/ports/finding-sink.ts";
 import { startServer } from "../lambdas/serve/server.ts";
 
 const ACCOUNT = "123456789012";
@@ -202,12 +203,24 @@ export async function runImportBench(findings = 100_000, quotaCalls = 80): Promi
         },
       }),
     );
+    // Record when each call starts: after the burst, the spacing of starts is the sustained rate.
+    const starts: number[] = [];
+    const timed: FindingSink = {
+      description: remote.description,
+      emitsEvents: remote.emitsEvents,
+      batchImport: (call) => {
+        starts.push(performance.now());
+        return remote.batchImport(call);
+      },
+      fetchCurrent: (keys) => remote.fetchCurrent(keys),
+      close: () => remote.close(),
+    };
     const qStart = performance.now();
     const q = await runImport(
       { findings: quotaFindings },
       {
         store: new MemoryShadowStore(),
-        sink: remote,
+        sink: timed,
         clock: systemClock,
         limiter: new InProcessRateLimiter(),
         concurrency: 4,
@@ -218,8 +231,11 @@ export async function runImportBench(findings = 100_000, quotaCalls = 80): Promi
     await server.close();
     if (q.failures.length > 0)
       throw new Error(`quota run: ${q.failures[0]?.errorCode} ${q.failures[0]?.message}`);
-    // After the burst, the rate is the slope: (calls beyond the burst) / time.
-    const callsPerSecond = (q.apiCalls - IMPORT_BURST) / seconds;
+    const afterBurst = starts.slice(IMPORT_BURST);
+    const first = afterBurst[0] ?? 0;
+    const last = afterBurst[afterBurst.length - 1] ?? 0;
+    const callsPerSecond =
+      afterBurst.length > 1 ? ((afterBurst.length - 1) / (last - first)) * 1000 : Number.NaN;
 
     return {
       first: figures(r1.findings, r1.ms, r1.report.apiCalls),
@@ -258,7 +274,7 @@ export function formatImportBench(r: ImportBenchResult): string {
     line("naive re-import (peers)", r.naiveReimport),
     `re-import vs naive: ${r.naiveReimport.apiCalls} vs ${r.reimport.apiCalls} API calls; wall time ${ratio(r.naiveReimport.ms, r.reimport.ms)}× faster`,
     `first import vs naive: ${r.first.apiCalls} vs ${r.naiveFirst.apiCalls} API calls; wall time ${ratio(r.naiveFirst.ms, r.first.ms)}× (naive/shadowhub)`,
-    `quota on (serve, 10/s burst 30, in-process limiter): ${r.quota.calls} calls in ${r.quota.seconds.toFixed(2)} s → ${r.quota.callsPerSecond.toFixed(2)} calls/s after the burst; ÷10 = ${r.quota.ratio.toFixed(3)} (target ≥ 0.95: ${r.quota.ratio >= 0.95 ? "met" : "MISSED"}); 429s absorbed: ${r.quota.throttled}`,
+    `quota on (serve, 10/s burst 30, in-process limiter): ${r.quota.calls} calls in ${r.quota.seconds.toFixed(2)} s → ${r.quota.callsPerSecond.toFixed(2)} calls/s sustained (call starts after the burst of 30); ÷10 = ${r.quota.ratio.toFixed(3)} (target ≥ 0.95: ${r.quota.ratio >= 0.95 ? "met" : "MISSED"}); 429s absorbed: ${r.quota.throttled}`,
     `peak RSS ${r.peakRssMb} MB`,
   ].join("\n");
 }
