@@ -10,7 +10,7 @@
  * Run alone: `node --import tsx bench/serve.bench.ts [--findings N] [--moto-stop N] [--store sqlite|memory] [--no-moto]`
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import {
@@ -50,6 +50,9 @@ export interface EndpointFigures {
   readonly findingsPerSecondNear50k?: number;
   readonly getFindingsP50Ms: number;
   readonly getFindingsP99Ms: number;
+  /** CPU time of this process per import call / per GetFindings (client + in-process serve; not moto's). */
+  readonly importCpuMsPerCall: number;
+  readonly getFindingsCpuMsPerCall: number;
 }
 
 /** Result of {@link benchServe}. */
@@ -160,6 +163,7 @@ async function runWorkload(
     let near50kStart = 0;
     let near50k: number | undefined;
     const start = performance.now();
+    const importCpu = process.cpuUsage();
     for (let call = 0; call < calls; call++) {
       const findings = Array.from({ length: Math.min(100, total - call * 100) }, (_, k) =>
         syntheticFinding(call * 100 + k),
@@ -184,12 +188,15 @@ async function runWorkload(
       }
     }
     const importSeconds = (performance.now() - start) / 1000;
+    const importCpuUsed = process.cpuUsage(importCpu);
+    const getCpu = process.cpuUsage();
     const getLatencies: number[] = [];
     for (let n = 0; n < gets; n++) {
       const t0 = performance.now();
       await client.send(new GetFindingsCommand(query(n, total)));
       getLatencies.push(performance.now() - t0);
     }
+    const getCpuUsed = process.cpuUsage(getCpu);
     sampleRss();
     latencies.sort((a, b) => a - b);
     getLatencies.sort((a, b) => a - b);
@@ -203,6 +210,8 @@ async function runWorkload(
       ...(near50k === undefined ? {} : { findingsPerSecondNear50k: near50k }),
       getFindingsP50Ms: percentile(getLatencies, 50),
       getFindingsP99Ms: percentile(getLatencies, 99),
+      importCpuMsPerCall: (importCpuUsed.user + importCpuUsed.system) / 1000 / calls,
+      getFindingsCpuMsPerCall: gets === 0 ? 0 : (getCpuUsed.user + getCpuUsed.system) / 1000 / gets,
     };
   } finally {
     client.destroy();
@@ -268,6 +277,9 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
   log("");
   log(line("serve", serveFigures));
   log(`       rate by tenth: ${serveFigures.findingsPerSecondByTenth.join(", ")}`);
+  log(
+    `       CPU of this process: ${f(serveFigures.importCpuMsPerCall)} ms per import call, ${f(serveFigures.getFindingsCpuMsPerCall)} ms per GetFindings (load average ${loadavg()[0]?.toFixed(1)})`,
+  );
   if (motoFigures) {
     log(line("moto", motoFigures));
     log(`       rate by tenth: ${motoFigures.findingsPerSecondByTenth.join(", ")}`);
