@@ -96,8 +96,8 @@ export interface FindingPipelineProps {
    */
   readonly customParsers?: CustomParserSource[];
   /**
-   * Unchanged findings are re-sent when their last send is older than this, so Security Hub
-   * (which deletes findings 90 days after their last update) never expires a live finding.
+   * An unchanged finding is re-sent once it is this close to Security Hub's 90-day expiry (90 days
+   * after its last provider update), so a finding still reported by the scanner never expires.
    * @default Duration.days(30)
    */
   readonly refreshWindow?: Duration;
@@ -790,8 +790,8 @@ export const INGEST_TABLE_ACTIONS = [
   "dynamodb:UpdateItem",
 ] as const;
 
-/** DynamoDB actions of the customer-edits function (`getMany` to compare, `markCustomerTouched`). */
-export const CUSTOM_EDITS_TABLE_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"] as const;
+/** DynamoDB actions of the customer-edits function: `markCustomerTouched` is one conditional UpdateItem. */
+export const CUSTOM_EDITS_TABLE_ACTIONS = ["dynamodb:UpdateItem"] as const;
 
 /** Powertools metric names the ingest handler emits (EMF), also graphed on the dashboard. */
 export const PIPELINE_METRICS = [

@@ -21,7 +21,7 @@ export const ENV = {
   formats: "SHADOWHUB_FORMATS",
   /** JSON array of `{ "name", "path" }`: custom parser modules bundled next to the handler. */
   customParsers: "SHADOWHUB_CUSTOM_PARSERS",
-  /** Days after the last send at which an unchanged finding is re-sent (before the 90-day expiry). */
+  /** An unchanged finding is re-sent when it is this many days from Security Hub's 90-day expiry. */
   refreshWindowDays: "SHADOWHUB_REFRESH_WINDOW_DAYS",
   /** BatchImportFindings calls per second per (account, Region), shared by all workers. */
   importRate: "SHADOWHUB_IMPORT_RATE",
