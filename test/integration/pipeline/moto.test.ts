@@ -7,7 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { BatchImportFindingsCommand, type SecurityHubClient } from "@aws-sdk/client-securityhub";
+import {
+  BatchImportFindingsCommand,
+  GetFindingsCommand,
+  type SecurityHubClient,
+} from "@aws-sdk/client-securityhub";
 import { MemoryShadowStore } from "../../../lambdas/adapters/memory/memory-shadow-store.ts";
 import { SecurityHubSink } from "../../../lambdas/adapters/securityhub/securityhub-sink.ts";
 import { runImport } from "../../../lambdas/pipeline/import-run.ts";
@@ -134,6 +138,38 @@ describe("import pipeline against moto_server's Security Hub", () => {
     } finally {
       await m.close();
       await s.close();
+    }
+  });
+
+  it("assumes the configured role (STS) for a target account and sends that account's findings with it", async () => {
+    const target = "111122223333";
+    const productArn = `arn:aws:securityhub:us-east-1:${target}:product/${target}/default`;
+    const sink = new SecurityHubSink({
+      endpoint: moto.endpoint,
+      env: { AWS_ENDPOINT_URL_STS: moto.endpoint },
+      credentials: CREDENTIALS,
+      roles: { [target]: `arn:aws:iam::${target}:role/FindingImporter` },
+    });
+    try {
+      const report = await runImport(
+        { findings: [{ finding: finding("cross-1", { AwsAccountId: target, ProductArn: productArn }) }] },
+        { store: new MemoryShadowStore(), sink, clock: new ManualClock(0), sleep: async () => {} },
+      );
+      assert.deepEqual(report.failures, []);
+      assert.equal(report.counts.created, 1);
+      // moto files a call under the account of its credentials: the assumed role's account.
+      const found = await sink.fetchCurrent([
+        { accountId: target, region: "us-east-1", productArn, id: "cross-1" },
+      ]);
+      assert.equal(found.size, 1, "stored in the target account, so the assumed-role credentials were used");
+      const callerSink = new SecurityHubSink({ endpoint: moto.endpoint, credentials: CREDENTIALS });
+      const own = await callerSink
+        .client("123456789012", "us-east-1")
+        .send(new GetFindingsCommand({ MaxResults: 100 }));
+      await callerSink.close();
+      assert.ok(!(own.Findings ?? []).some((f) => f.Id === "cross-1"), "not in the caller's own account");
+    } finally {
+      await sink.close();
     }
   });
 });
