@@ -30,6 +30,8 @@ export interface EventSourceMappingOptions {
 /** What one invocation looked like, for assertions. */
 export interface Invocation {
   readonly messageIds: readonly string[];
+  /** The message bodies, in order. */
+  readonly bodies: readonly string[];
   readonly failures: readonly string[];
   readonly error?: unknown;
 }
@@ -119,6 +121,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
         }
         invocations.push({
           messageIds: event.Records.map((r) => r.messageId),
+          bodies: event.Records.map((r) => r.body),
           failures,
           ...(error === undefined ? {} : { error }),
         });
