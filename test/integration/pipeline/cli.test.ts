@@ -35,9 +35,11 @@ async function shadowhub(
   cwd: string,
   args: string[],
   env: Record<string, string | undefined> = {},
+  stderrIsTty = false,
 ): Promise<Run> {
   const out = capture();
   const err = capture();
+  if (stderrIsTty) Object.assign(err.stream, { isTTY: true });
   const code = await main(args, { stdout: out.stream, stderr: err.stream, env, cwd });
   return { code, stdout: out.text(), stderr: err.text() };
 }
@@ -158,6 +160,22 @@ describe("shadowhub import (CLI, local default)", () => {
     assert.equal(r.counts.failed, 1);
     assert.match(r.stderr, /bad\.json.*\[ConversionFailed\]/);
     assert.match(r.stderr, /not archiving in scope 's'/);
+  });
+
+  it("draws a progress bar on a terminal for a long import, and none in --json mode", async () => {
+    const cwd = tempDir();
+    const ids = Array.from({ length: 1_000 }, (_, i) => `p-${i}`);
+    const report = writeAsff(cwd, "big.json", 1, ids);
+    const tty = await shadowhub(cwd, ["import", report], {}, true);
+    assert.equal(tty.code, 0, tty.stderr);
+    assert.match(tty.stderr, /\[#########################\] 100% 1000\/1000/);
+    const json = await shadowhub(
+      cwd,
+      ["import", "--json", writeAsff(cwd, "big2.json", 2, ids, { "p-1": "x" })],
+      {},
+      true,
+    );
+    assert.doesNotMatch(json.stderr, /%/);
   });
 
   it("rejects an unknown target with exit status 2 and says what is expected", async () => {
