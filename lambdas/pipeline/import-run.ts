@@ -60,12 +60,12 @@ export interface ImportRunDeps {
   readonly clock: Clock;
   /** Paces calls per (account, Region). @default no pacing */
   readonly limiter?: RateLimiter;
-  /**
-   * Publishes one event per accepted finding. Used when the sink does not emit events itself, or
-   * always with `publishEvents: "always"`. @default no events from the pipeline
-   */
+  /** Publishes one event per accepted finding (created, updated, refreshed, archived). @default no events from the pipeline */
   readonly publisher?: EventPublisher;
-  /** @default "when-sink-silent" */
+  /**
+   * `always`: publish whenever a publisher is given (the cloud pipeline: its own bus and source).
+   * `when-sink-silent`: skip when the target already emits Security Hub's own events. @default "always"
+   */
   readonly publishEvents?: "when-sink-silent" | "always";
   /** `source` of the pipeline's events. @default "shadowhub" */
   readonly eventSource?: string;
@@ -392,7 +392,7 @@ class BatchSender {
   async #publish(sends: readonly PlannedSend[], nowMs: number): Promise<void> {
     const { publisher, sink } = this.deps;
     if (publisher === undefined || sends.length === 0) return;
-    if (sink.emitsEvents && this.deps.publishEvents !== "always") return;
+    if (sink.emitsEvents && this.deps.publishEvents === "when-sink-silent") return;
     const newEventId = this.deps.newEventId ?? (() => crypto.randomUUID());
     const source = this.deps.eventSource ?? DEFAULT_PIPELINE_EVENT_SOURCE;
     const events: SecurityHubImportedEvent[] = sends.map((s) =>
