@@ -16,8 +16,8 @@ import type { FindingKey, PrecedenceAttribute } from "../core/hub/contracts.ts";
 import { findingKeyOf } from "../core/pipeline/finding-key.ts";
 import type { ShadowStore } from "../ports/shadow-store.ts";
 import { customerChangedAttributes } from "./customer-edits-detect.ts";
+import { type CustomerEditsRuntime, createCustomerEditsRuntime } from "./customer-edits-runtime.ts";
 import { type Observability, powertoolsObservability } from "./observability.ts";
-import { type CustomerEditsRuntime, createCustomerEditsRuntime } from "./runtime.ts";
 
 /** The part of an EventBridge event the function reads. */
 export interface ImportedFindingsEvent {

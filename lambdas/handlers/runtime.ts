@@ -147,28 +147,4 @@ export async function createIngestRuntime(
   };
 }
 
-/** The customer-edits function's adapters. */
-export interface CustomerEditsRuntime {
-  readonly config: HandlerConfig;
-  readonly store: DynamoDbShadowStore;
-  close(): Promise<void>;
-}
-
-/** Loads the configuration and builds the shadow store for the customer-edits function. */
-export function createCustomerEditsRuntime(
-  env: Readonly<Record<string, string | undefined>>,
-): CustomerEditsRuntime {
-  const config = loadConfig(env);
-  const dynamo = new DynamoDBClient({ region: config.region });
-  const store = new DynamoDbShadowStore({ client: dynamo, tableName: config.tableName });
-  return {
-    config,
-    store,
-    close: async () => {
-      await store.close();
-      dynamo.destroy();
-    },
-  };
-}
-
 export type { PipelineLogger, PipelineMetrics };
