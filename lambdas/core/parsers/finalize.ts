@@ -126,9 +126,71 @@ export function sanitize(value: unknown): unknown {
   return undefined;
 }
 
+// One report carries one or two distinct times on every finding: remember the last few.
+const timestampMemo = new Map<string, string | undefined>();
+
+/** Upper bound of the JSON size of everything `sanitizeInPlace` visited since it was last reset. */
+let sizeBound = 0;
+
+/**
+ * `sanitize` without copying: cleans `value` in place and returns it (or `undefined` when nothing
+ * is left). Used on drafts, which the finalizer owns; every change it makes is idempotent, so a
+ * sub-object that a parser shares between drafts is cleaned the same way for each of them.
+ */
+export function sanitizeInPlace(value: unknown): unknown {
+  if (typeof value === "string") {
+    const s = stripControl(value);
+    // ≤ 6 bytes of JSON per UTF-16 unit (`\u001f`), plus quotes and a separator
+    sizeBound += s.length * 6 + 3;
+    return /\S/.test(s) ? s : undefined;
+  }
+  if (typeof value === "number") {
+    sizeBound += 25;
+    return Number.isFinite(value) ? value : undefined;
+  }
+  if (typeof value === "boolean") {
+    sizeBound += 6;
+    return value;
+  }
+  sizeBound += 2;
+  if (Array.isArray(value)) {
+    let write = 0;
+    for (let read = 0; read < value.length; read++) {
+      const v = sanitizeInPlace(value[read]);
+      if (v !== undefined) value[write++] = v;
+    }
+    if (write !== value.length) value.length = write;
+    return write > 0 ? value : undefined;
+  }
+  if (isObject(value)) {
+    let any = false;
+    for (const key of Object.keys(value)) {
+      if (key === "__proto__") {
+        delete value[key];
+        continue;
+      }
+      sizeBound += key.length * 6 + 4;
+      const before = value[key];
+      const v = sanitizeInPlace(before);
+      if (v === undefined) delete value[key];
+      else {
+        if (v !== before) value[key] = v;
+        any = true;
+      }
+    }
+    return any ? value : undefined;
+  }
+  return undefined;
+}
+
 function normalizeTimestamp(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  if (timestampMemo.has(value)) return timestampMemo.get(value);
   const ms = parseAsffTimestamp(value);
-  return ms === undefined ? undefined : formatAsffTimestamp(ms);
+  const out = ms === undefined ? undefined : formatAsffTimestamp(ms);
+  if (timestampMemo.size > 64) timestampMemo.clear();
+  timestampMemo.set(value, out);
+  return out;
 }
 
 function capList(list: unknown, max: number): unknown {
@@ -234,9 +296,10 @@ export function fitToLimits(f: Json): void {
   }
 }
 
-/** UTF-8 bytes of the finding's JSON. */
+/** UTF-8 bytes of the finding's JSON (exact when it could matter: a UTF-16 unit is at most 3 bytes). */
 function sizeOf(f: Json): number {
-  return Buffer.byteLength(JSON.stringify(f), "utf8");
+  const json = JSON.stringify(f);
+  return json.length * 3 <= MAX_FINDING_BYTES ? json.length : Buffer.byteLength(json, "utf8");
 }
 
 function vulnerabilities(f: Json): Json[] {
@@ -421,12 +484,7 @@ const LEADING_KEYS = [
   "UpdatedAt",
 ] as const;
 
-function ordered(f: Json): Json {
-  const out: Json = {};
-  for (const key of LEADING_KEYS) if (f[key] !== undefined) out[key] = f[key];
-  for (const key of Object.keys(f)) if (!(key in out)) out[key] = f[key];
-  return out;
-}
+const LEADING_KEY_SET: ReadonlySet<string> = new Set(LEADING_KEYS);
 
 /** Fields only Security Hub sets; a passthrough of exported findings must not send them back. */
 const SERVICE_OWNED = ["ProcessedAt", "Region"] as const;
@@ -440,7 +498,34 @@ export function finalizeDraft(
   ctx: ConversionContext,
   options: FinalizeOptions,
 ): { finding: AwsSecurityFinding } | { failure: ConversionFailure } {
-  const f = (sanitize(draft) ?? {}) as Json;
+  // The top level, FindingProviderFields and ProductFields are copied (they get per-finding values); the rest is
+  // cleaned in place — drafts belong to the finalizer, and copying every finding twice dominated
+  // the conversion time.
+  const source = draft as Json;
+  const f: Json = {};
+  // Identity first (readable output and golden files); for scanner drafts with final values, so
+  // no key is added later out of order and the object is built in one pass.
+  if (options.passthrough === true) {
+    for (const key of LEADING_KEYS) if (source[key] !== undefined) f[key] = source[key];
+  } else {
+    f.SchemaVersion = ASFF_SCHEMA_VERSION;
+    if (source.Id !== undefined) f.Id = source.Id;
+    f.ProductArn = ctx.productArn;
+    if (source.GeneratorId !== undefined) f.GeneratorId = source.GeneratorId;
+    f.AwsAccountId = ctx.accountId;
+    const updated = normalizeTimestamp(source.UpdatedAt) ?? formatAsffTimestamp(ctx.nowMs);
+    f.CreatedAt = normalizeTimestamp(source.CreatedAt) ?? updated;
+    f.UpdatedAt = updated;
+  }
+  for (const key of Object.keys(source)) if (!LEADING_KEY_SET.has(key)) f[key] = source[key];
+  for (const key of ["FindingProviderFields", "ProductFields"]) {
+    const value = f[key];
+    if (isObject(value)) f[key] = { ...value };
+  }
+  sizeBound = 0;
+  sanitizeInPlace(f);
+  // what finalize adds below: names, ProductFields keys, a Title/Description fallback
+  const bound = sizeBound + 16 * 1024;
   const id = typeof f.Id === "string" ? f.Id : undefined;
   const fail = (rule: string, message: string, field?: string): { failure: ConversionFailure } => ({
     failure: {
@@ -452,7 +537,6 @@ export function finalizeDraft(
     },
   });
   const passthrough = options.passthrough === true;
-  const nowIso = formatAsffTimestamp(ctx.nowMs);
 
   if (passthrough) {
     if (f.SchemaVersion === undefined) f.SchemaVersion = ASFF_SCHEMA_VERSION;
@@ -466,12 +550,6 @@ export function finalizeDraft(
     if (f.CompanyName === undefined && ctx.companyName !== undefined) f.CompanyName = ctx.companyName;
     if (f.ProductName === undefined && ctx.productName !== undefined) f.ProductName = ctx.productName;
   } else {
-    f.SchemaVersion = ASFF_SCHEMA_VERSION;
-    f.ProductArn = ctx.productArn;
-    f.AwsAccountId = ctx.accountId;
-    const updated = normalizeTimestamp(f.UpdatedAt) ?? nowIso;
-    f.UpdatedAt = updated;
-    f.CreatedAt = normalizeTimestamp(f.CreatedAt) ?? updated;
     for (const key of ["FirstObservedAt", "LastObservedAt"]) {
       if (f[key] !== undefined) {
         const t = normalizeTimestamp(f[key]);
@@ -491,11 +569,19 @@ export function finalizeDraft(
   if (options.format !== undefined && !passthrough) pf[PRODUCT_FIELD_KEYS.format] = options.format;
   if (Object.keys(pf).length > 0) f.ProductFields = pf;
 
+  // fitToLimits deletes a text field that cleaning emptied, so no second sanitize pass is needed.
   fitToLimits(f);
-  // Cleaning may have emptied a field: drop blanks again so the validator sees only real values.
-  const finding = ordered((sanitize(f) ?? {}) as Json);
+  const finding = f;
 
-  const size = shrinkToFit(finding);
+  // Exact size only when the cheap upper bound says the finding could be near the limit.
+  let size = bound <= MAX_FINDING_BYTES ? bound : sizeOf(finding);
+  if (size > MAX_FINDING_BYTES) {
+    // The shrink steps cut lists inside nested objects a parser may share between drafts: work on a copy.
+    const copy = structuredClone(finding);
+    for (const key of Object.keys(finding)) delete finding[key];
+    Object.assign(finding, copy);
+    size = shrinkToFit(finding);
+  }
   if (size > MAX_FINDING_BYTES) {
     return fail(
       `maxBytes ${MAX_FINDING_BYTES}`,

@@ -13,6 +13,7 @@
  *   prototype change). `constructor`/`prototype` keys are harmless data and are kept; parsers
  *   never use report strings as keys of plain objects (they use `Map`).
  */
+import { isUtf8 } from "node:buffer";
 import { InputError } from "../errors.ts";
 
 /** Largest report accepted by default: 256 MiB of UTF-8. */
@@ -25,8 +26,6 @@ export interface ParseLimits {
   readonly maxBytes?: number;
   readonly maxDepth?: number;
 }
-
-const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function lineAndColumn(text: string, position: number): string {
   let line = 1;
@@ -60,18 +59,19 @@ export function decodeReport(
     );
   }
   if (typeof content === "string") return content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
-  try {
-    return decoder.decode(content);
-  } catch (error) {
+  // isUtf8 + toString is several times faster than a fatal TextDecoder on large reports.
+  if (!isUtf8(content)) {
     throw new InputError(
       `${source}: the report is not valid UTF-8 text; expected a UTF-8 encoded JSON document`,
       {
         source,
         rule: "valid UTF-8",
       },
-      { cause: error },
     );
   }
+  const buffer = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  const start = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  return buffer.toString("utf8", start);
 }
 
 /**

@@ -51,10 +51,18 @@ export const TRIVY_TYPES = {
 
 const TOOL = "trivy";
 
+// Vendor dates repeat across a report (one per CVE, many CVEs per day): remember them.
+const timeMemo = new Map<string, string | undefined>();
+
 /** ISO time → normalized ASFF timestamp, or undefined. */
 function time(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  if (timeMemo.has(value)) return timeMemo.get(value);
   const ms = parseAsffTimestamp(value);
-  return ms === undefined ? undefined : formatAsffTimestamp(ms);
+  const out = ms === undefined ? undefined : formatAsffTimestamp(ms);
+  if (timeMemo.size > 4096) timeMemo.clear();
+  timeMemo.set(value, out);
+  return out;
 }
 
 function isImage(artifactType: string | undefined): boolean {
@@ -159,6 +167,20 @@ function cvssList(value: unknown): NonNullable<NonNullable<FindingDraft["Vulnera
   return out;
 }
 
+/** Sets `obj[key]` only when `value` is defined: no temporary objects, no undefined keys. */
+function put<T extends object, K extends keyof T>(obj: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) obj[key] = value;
+}
+
+/** Details.Other of a vulnerability: the artifact's facts plus this finding's, built without spreads. */
+function otherFor(scope: Scope, extra: readonly (readonly [string, string | undefined])[]): Resource {
+  const base = scope.resource;
+  const other: Record<string, string> = { ...(base.Details?.Other ?? {}) };
+  for (const [k, v] of extra) if (v !== undefined && v !== "") other[k] = v;
+  return { ...base, Details: { ...base.Details, Other: other } };
+}
+
+// Hot path: a large image report has 100,000 of these, so it avoids spreads and temporary objects.
 function vulnerabilityDraft(scope: Scope, result: JsonObject, v: JsonObject, vulnId: string): FindingDraft {
   const target = asString(result.Target) ?? "";
   const cls = asString(result.Class) ?? "";
@@ -180,51 +202,68 @@ function vulnerabilityDraft(scope: Scope, result: JsonObject, v: JsonObject, vul
   const remediation = fixed
     ? `Upgrade ${pkg}${installed ? ` from ${installed}` : ""} to ${fixed} or later.`
     : `No fixed version of ${pkg} is available${status ? ` (status: ${status})` : ""}; watch the advisory or mitigate.`;
-  return {
-    ...base(scope, id, vulnId),
+
+  const pkgEntry: NonNullable<
+    NonNullable<FindingDraft["Vulnerabilities"]>[number]["VulnerablePackages"]
+  >[number] = { Name: pkg };
+  put(pkgEntry, "Version", installed);
+  put(pkgEntry, "FilePath", pkgPath);
+  put(pkgEntry, "PackageManager", pkgType);
+  if (fixed) {
+    pkgEntry.FixedInVersion = fixed;
+    pkgEntry.Remediation = remediation;
+  }
+  put(pkgEntry, "SourceLayerHash", layer ? asString(layer.Digest) : undefined);
+
+  const vendor: NonNullable<NonNullable<FindingDraft["Vulnerabilities"]>[number]["Vendor"]> = {
+    Name: asString(v.SeveritySource) ?? (dataSource ? asString(dataSource.Name) : undefined) ?? TOOL,
+  };
+  put(vendor, "Url", primaryUrl);
+  put(vendor, "VendorSeverity", severity);
+  put(vendor, "VendorCreatedAt", time(v.PublishedDate));
+  put(vendor, "VendorUpdatedAt", time(v.LastModifiedDate));
+
+  const recommendation: { Text: string; Url?: string } = { Text: remediation };
+  put(recommendation, "Url", primaryUrl);
+
+  const draft: { -readonly [K in keyof FindingDraft]: FindingDraft[K] } = {
+    Id: id,
+    GeneratorId: generatorId(TOOL, vulnId),
+    CreatedAt: scope.reportTime,
+    UpdatedAt: scope.reportTime,
     Title: `${vulnId} ${pkg}${installed ? ` ${installed}` : ""}${title ? `: ${title}` : ""}`,
     Description: asString(v.Description) ?? title ?? `${vulnId} in ${pkg}`,
     Severity: mapSeverity(TRIVY_SEVERITY, severity),
-    Types: [...(vulnId.startsWith("CVE-") ? TRIVY_TYPES.cve : TRIVY_TYPES.vulnerability)],
-    ...(primaryUrl ? { SourceUrl: primaryUrl } : {}),
-    Remediation: { Recommendation: { Text: remediation, ...(primaryUrl ? { Url: primaryUrl } : {}) } },
+    Types: vulnId.startsWith("CVE-") ? [...TRIVY_TYPES.cve] : [...TRIVY_TYPES.vulnerability],
+    SourceUrl: primaryUrl,
+    Remediation: { Recommendation: recommendation },
     Resources: [
-      withOther(scope.resource, {
-        target,
-        class: cls,
-        packageType: pkgType,
-        packageId: asString(v.PkgID),
-        status,
-        cwe: asStrings(v.CweIDs).join(","),
-        layerDiffId: layer ? asString(layer.DiffID) : undefined,
-      }),
+      otherFor(scope, [
+        ["target", target],
+        ["class", cls],
+        ["packageType", pkgType],
+        ["packageId", asString(v.PkgID)],
+        ["status", status],
+        ["cwe", asStrings(v.CweIDs).join(",")],
+        ["layerDiffId", layer ? asString(layer.DiffID) : undefined],
+      ]),
     ],
     Vulnerabilities: [
       {
         Id: vulnId,
-        VulnerablePackages: [
-          {
-            Name: pkg,
-            ...(installed ? { Version: installed } : {}),
-            ...(pkgPath ? { FilePath: pkgPath } : {}),
-            ...(pkgType ? { PackageManager: pkgType } : {}),
-            ...(fixed ? { FixedInVersion: fixed, Remediation: remediation } : {}),
-            ...(layer && asString(layer.Digest) ? { SourceLayerHash: asString(layer.Digest) } : {}),
-          },
-        ],
+        VulnerablePackages: [pkgEntry],
         Cvss: cvssList(v.CVSS),
-        Vendor: {
-          Name: asString(v.SeveritySource) ?? (dataSource ? asString(dataSource.Name) : undefined) ?? TOOL,
-          ...(primaryUrl ? { Url: primaryUrl } : {}),
-          ...(severity ? { VendorSeverity: severity } : {}),
-          ...(time(v.PublishedDate) ? { VendorCreatedAt: time(v.PublishedDate) } : {}),
-          ...(time(v.LastModifiedDate) ? { VendorUpdatedAt: time(v.LastModifiedDate) } : {}),
-        },
+        Vendor: vendor,
         ReferenceUrls: asStrings(v.References),
         FixAvailable: fixed ? "YES" : "NO",
       },
     ],
   };
+  if (!scope.reportTime) {
+    delete draft.CreatedAt;
+    delete draft.UpdatedAt;
+  }
+  return draft;
 }
 
 function misconfigDraft(
