@@ -4,11 +4,14 @@
  * the same workload against `moto_server` in the same run, stopped at 50,000 stored findings.
  *
  * Prints findings/s, p50/p99 per call, the import rate per tenth of the run (to show whether it
- * stays flat as the store grows), peak RSS of this process (client + server + SQLite), and the
+ * stays flat as the store grows), server CPU per call (from /proc, so the figures mean something on a
+ * loaded machine), serve's peak RSS, and the
  * serve/moto ratio at 50,000 stored findings.
  *
- * Run alone: `node --import tsx bench/serve.bench.ts [--findings N] [--moto-stop N] [--store sqlite|memory] [--no-moto]`
+ * Run alone: `node --import tsx bench/serve.bench.ts [--findings N] [--moto-stop N] [--store sqlite|memory] [--no-moto] [--in-process]`
  */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +36,8 @@ export interface ServeBenchOptions {
   readonly getFindingsCalls?: number;
   /** serve's store. @default "sqlite" */
   readonly store?: "sqlite" | "memory";
+  /** Run serve inside this process instead of as `shadowhub serve`. @default false */
+  readonly inProcess?: boolean;
   /** Progress and result lines. @default console.log */
   readonly log?: (line: string) => void;
 }
@@ -53,6 +58,24 @@ export interface EndpointFigures {
   /** CPU time of this process per import call / per GetFindings (client + in-process serve; not moto's). */
   readonly importCpuMsPerCall: number;
   readonly getFindingsCpuMsPerCall: number;
+  /** CPU time of the server process (serve or moto_server) per import call and per GetFindings; absent off Linux. */
+  readonly serverImportCpuMsPerCall?: number;
+  readonly serverGetFindingsCpuMsPerCall?: number;
+  /** Server CPU per import call over the 40,000→50,000 stretch. */
+  readonly serverCpuMsPerCallNear50k?: number;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc; undefined off Linux. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks; the command name may contain spaces, so split after ')'.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(")")[1]?.trim().split(" ") ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Result of {@link benchServe}. */
@@ -147,6 +170,7 @@ async function runWorkload(
   sampleRss: () => void,
   log: (line: string) => void,
   label: string,
+  serverPid?: number,
 ): Promise<EndpointFigures> {
   const client = new SecurityHubClient({
     endpoint,
@@ -164,6 +188,9 @@ async function runWorkload(
     let near50k: number | undefined;
     const start = performance.now();
     const importCpu = process.cpuUsage();
+    const serverImportStart = processCpuMs(serverPid);
+    let serverNear50kStart: number | undefined;
+    let serverNear50k: number | undefined;
     for (let call = 0; call < calls; call++) {
       const findings = Array.from({ length: Math.min(100, total - call * 100) }, (_, k) =>
         syntheticFinding(call * 100 + k),
@@ -174,9 +201,16 @@ async function runWorkload(
       if (out.FailedCount !== 0)
         throw new Error(`${label}: import failed: ${JSON.stringify(out.FailedFindings?.[0])}`);
       const storedAfter = (call + 1) * 100;
-      if (storedAfter === 40_000) near50kStart = performance.now();
-      if (storedAfter === 50_000 && near50kStart > 0)
+      if (storedAfter === 40_000) {
+        near50kStart = performance.now();
+        serverNear50kStart = processCpuMs(serverPid);
+      }
+      if (storedAfter === 50_000 && near50kStart > 0) {
         near50k = 10_000 / ((performance.now() - near50kStart) / 1000);
+        const now = processCpuMs(serverPid);
+        if (now !== undefined && serverNear50kStart !== undefined)
+          serverNear50k = (now - serverNear50kStart) / 100;
+      }
       tenthFindings += findings.length;
       if ((call + 1) % Math.max(1, Math.floor(calls / 10)) === 0) {
         const rate = tenthFindings / ((performance.now() - tenthStart) / 1000);
@@ -189,6 +223,7 @@ async function runWorkload(
     }
     const importSeconds = (performance.now() - start) / 1000;
     const importCpuUsed = process.cpuUsage(importCpu);
+    const serverImportEnd = processCpuMs(serverPid);
     const getCpu = process.cpuUsage();
     const getLatencies: number[] = [];
     for (let n = 0; n < gets; n++) {
@@ -197,6 +232,7 @@ async function runWorkload(
       getLatencies.push(performance.now() - t0);
     }
     const getCpuUsed = process.cpuUsage(getCpu);
+    const serverGetEnd = processCpuMs(serverPid);
     sampleRss();
     latencies.sort((a, b) => a - b);
     getLatencies.sort((a, b) => a - b);
@@ -212,10 +248,44 @@ async function runWorkload(
       getFindingsP99Ms: percentile(getLatencies, 99),
       importCpuMsPerCall: (importCpuUsed.user + importCpuUsed.system) / 1000 / calls,
       getFindingsCpuMsPerCall: gets === 0 ? 0 : (getCpuUsed.user + getCpuUsed.system) / 1000 / gets,
+      ...(serverImportStart === undefined || serverImportEnd === undefined
+        ? {}
+        : { serverImportCpuMsPerCall: (serverImportEnd - serverImportStart) / calls }),
+      ...(serverImportEnd === undefined || serverGetEnd === undefined || gets === 0
+        ? {}
+        : { serverGetFindingsCpuMsPerCall: (serverGetEnd - serverImportEnd) / gets }),
+      ...(serverNear50k === undefined ? {} : { serverCpuMsPerCallNear50k: serverNear50k }),
     };
   } finally {
     client.destroy();
   }
+}
+
+/** Starts `shadowhub serve --port 0` as a child process and waits for the URL it prints. */
+async function startServeProcess(
+  stateDir: string | undefined,
+): Promise<{ url: string; pid: number; close(): Promise<void> }> {
+  const bin = new URL("../bin/shadowhub.mjs", import.meta.url).pathname;
+  const args = [bin, "serve", "--port", "0", ...(stateDir === undefined ? [] : ["--state", stateDir])];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`shadowhub serve exited with ${code}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    url,
+    pid: child.pid ?? 0,
+    close: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 /** Runs the benchmark and prints (and returns) the figures. */
@@ -229,15 +299,37 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
   const sampleRss = () => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   };
+  const sampleProcessRss = (pid: number) => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+      peakRss = Math.max(peakRss, kb * 1024);
+    } catch {
+      // not Linux: report nothing rather than a wrong figure
+    }
+  };
   const stateDir = store === "sqlite" ? await mkdtemp(join(tmpdir(), "shadowhub-bench-")) : undefined;
   let serveFigures: EndpointFigures;
-  const server = await startServer({
-    hubOptions: stateDir === undefined ? {} : { stateDir },
-    log: () => undefined,
-  });
+  const inProcess = options.inProcess ?? false;
+  // Like moto_server, serve runs as its own process (`shadowhub serve`), so the client's CPU is not
+  // charged to it and its RSS is its own (peak from /proc/PID/status VmHWM).
+  const server = inProcess
+    ? await startServer({ hubOptions: stateDir === undefined ? {} : { stateDir }, log: () => undefined })
+    : await startServeProcess(stateDir);
   try {
-    log(`serve (${store}): importing ${total} findings in ${Math.ceil(total / 100)} calls, quota off`);
-    serveFigures = await runWorkload(server.url, total, gets, sampleRss, log, "serve");
+    log(
+      `serve (${store}, ${inProcess ? "in-process" : "own process"}): importing ${total} findings in ${Math.ceil(total / 100)} calls, quota off`,
+    );
+    const sample = "pid" in server ? () => sampleProcessRss(server.pid) : sampleRss;
+    serveFigures = await runWorkload(
+      server.url,
+      total,
+      gets,
+      sample,
+      log,
+      "serve",
+      "pid" in server ? server.pid : undefined,
+    );
   } finally {
     await server.close();
     if (stateDir !== undefined) await rm(stateDir, { recursive: true, force: true });
@@ -256,6 +348,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
         () => undefined,
         log,
         "moto",
+        moto.pid,
       );
     } finally {
       await moto.stop();
@@ -272,13 +365,15 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
     peakRssMb: peakRss / 1024 / 1024,
   };
   const f = (n: number) => n.toFixed(1);
+  const cpu = (v: number | undefined) => (v === undefined ? "n/a" : `${f(v)} ms`);
   const line = (name: string, e: EndpointFigures) =>
-    `${name.padEnd(6)} ${String(e.imported).padStart(7)} findings  ${Math.round(e.findingsPerSecond).toString().padStart(7)} findings/s  import p50 ${f(e.importP50Ms)} ms p99 ${f(e.importP99Ms)} ms  GetFindings p50 ${f(e.getFindingsP50Ms)} ms p99 ${f(e.getFindingsP99Ms)} ms`;
+    `${name.padEnd(6)} ${String(e.imported).padStart(7)} findings  ${Math.round(e.findingsPerSecond).toString().padStart(7)} findings/s  import p50 ${f(e.importP50Ms)} ms p99 ${f(e.importP99Ms)} ms  GetFindings p50 ${f(e.getFindingsP50Ms)} ms p99 ${f(e.getFindingsP99Ms)} ms\n` +
+    `       server CPU: ${cpu(e.serverImportCpuMsPerCall)} per import call (${cpu(e.serverCpuMsPerCallNear50k)} at 40,000→50,000 stored), ${cpu(e.serverGetFindingsCpuMsPerCall)} per GetFindings`;
   log("");
   log(line("serve", serveFigures));
   log(`       rate by tenth: ${serveFigures.findingsPerSecondByTenth.join(", ")}`);
   log(
-    `       CPU of this process: ${f(serveFigures.importCpuMsPerCall)} ms per import call, ${f(serveFigures.getFindingsCpuMsPerCall)} ms per GetFindings (load average ${loadavg()[0]?.toFixed(1)})`,
+    `       CPU of the bench process (the client; serve too when in-process): ${f(serveFigures.importCpuMsPerCall)} ms per import call, ${f(serveFigures.getFindingsCpuMsPerCall)} ms per GetFindings (load average ${loadavg()[0]?.toFixed(1)})`,
   );
   if (motoFigures) {
     log(line("moto", motoFigures));
@@ -289,8 +384,17 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
       `import rate 40,000→50,000 stored: serve ${Math.round(serveFigures.findingsPerSecondNear50k ?? 0)} vs moto ${Math.round(motoFigures?.findingsPerSecondNear50k ?? 0)} findings/s = ${f(ratio)}× (target ≥ 20×)`,
     );
   }
+  const cpuRatio =
+    motoFigures?.serverCpuMsPerCallNear50k !== undefined && serveFigures.serverCpuMsPerCallNear50k
+      ? motoFigures.serverCpuMsPerCallNear50k / serveFigures.serverCpuMsPerCallNear50k
+      : undefined;
+  if (cpuRatio !== undefined) {
+    log(
+      `server CPU per import call at 40,000→50,000 stored: moto ÷ serve = ${f(cpuRatio)}× (independent of machine load)`,
+    );
+  }
   log(
-    `peak RSS of the bench process (client + serve + SQLite): ${Math.round(result.peakRssMb)} MB (target ≤ 300 MB)`,
+    `peak RSS of serve${inProcess ? " and the client (in-process run)" : ""}: ${Math.round(result.peakRssMb)} MB (target ≤ 300 MB)`,
   );
   log(`filtered GetFindings p99 at ${total} stored: ${f(serveFigures.getFindingsP99Ms)} ms (target ≤ 20 ms)`);
   return result;
@@ -305,5 +409,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     findings: Number(arg("--findings") ?? 100_000),
     motoStopAt: process.argv.includes("--no-moto") ? 0 : Number(arg("--moto-stop") ?? 50_000),
     store: arg("--store") === "memory" ? "memory" : "sqlite",
+    inProcess: process.argv.includes("--in-process"),
   });
 }

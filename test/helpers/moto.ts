@@ -10,6 +10,8 @@ import { createServer } from "node:net";
 export interface MotoServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`: use as every SDK client's `endpoint`. */
   readonly endpoint: string;
+  /** Process id of moto_server (for CPU and memory figures in benchmarks). */
+  readonly pid: number;
   /** Stops the server and waits for the process to exit. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -101,7 +103,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     };
     try {
       await waitUntilReady(endpoint, child, readyTimeoutMs, () => stderr);
-      return { endpoint, stop };
+      return { endpoint, pid: child.pid ?? 0, stop };
     } catch (error) {
       lastError = error;
       await stop();

@@ -253,7 +253,7 @@ export class LocalHub implements LocalHubApi {
       return page.NextToken === undefined
         ? { Findings: page.Findings }
         : { Findings: page.Findings, NextToken: page.NextToken };
-    });
+    }, "read");
   }
 
   async enableSecurityHub(body: EnableSecurityHubRequest, caller: Caller): Promise<Record<string, never>> {

@@ -24,7 +24,7 @@ export class MemoryHubRepository implements HubRepository {
   readonly #findings = new Map<string, Map<string, Entry>>();
   #inTransaction = false;
 
-  transaction<T>(fn: () => T): T {
+  transaction<T>(fn: () => T, _mode?: "read" | "write"): T {
     // Single-threaded and synchronous: a call cannot interleave with another. Rollback on error
     // is not needed because the hub computes everything before it writes.
     if (this.#inTransaction) return fn();

@@ -105,8 +105,11 @@ export interface FindingQuery {
 }
 
 export interface HubRepository {
-  /** Runs `fn` atomically (one SQLite transaction); nested calls join the outer one. */
-  transaction<T>(fn: () => T): T;
+  /**
+   * Runs `fn` atomically (one SQLite transaction); nested calls join the outer one. `read`
+   * transactions may still write (a hub created on first use) but do not lock up front.
+   */
+  transaction<T>(fn: () => T, mode?: "read" | "write"): T;
   getHub(accountId: string, region: string): HubRecord | undefined;
   putHub(hub: HubRecord): void;
   listSubscriptions(accountId: string, region: string): ProductSubscription[];
