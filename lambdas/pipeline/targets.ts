@@ -10,6 +10,7 @@ import { openLocalHub } from "../adapters/local-hub/local-hub.ts";
 import { LocalHubSink } from "../adapters/local-target/local-hub-sink.ts";
 import { SecurityHubSink } from "../adapters/securityhub/securityhub-sink.ts";
 import { openSqliteShadowStore } from "../adapters/sqlite/sqlite-shadow-store.ts";
+import { IMPORT_BURST, IMPORT_RATE_PER_SECOND } from "../core/asff/limits.ts";
 import { ConfigurationError } from "../core/errors.ts";
 import type { FindingSink } from "../ports/finding-sink.ts";
 import type { ShadowStore } from "../ports/shadow-store.ts";
@@ -19,6 +20,16 @@ export type TargetSpec =
   | { readonly kind: "local" }
   | { readonly kind: "url"; readonly url: string }
   | { readonly kind: "aws" };
+
+/**
+ * Client-side pacing for remote targets: Security Hub's rate (10/s) with a burst 10 below its 30.
+ * The spare server-side tokens absorb arrival jitter (calls released 100 ms apart can arrive
+ * bunched), so pacing at the full rate does not collect 429s; the sustained rate is unchanged.
+ */
+export const REMOTE_IMPORT_LIMITS = {
+  ratePerSecond: IMPORT_RATE_PER_SECOND,
+  burst: IMPORT_BURST - 10,
+} as const;
 
 /** The state directory when `--state` is not given. */
 export const DEFAULT_STATE_DIR = ".shadowhub";

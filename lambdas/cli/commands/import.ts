@@ -20,7 +20,13 @@ import { convertReport } from "../../core/parsers/convert.ts";
 import { createRegistry } from "../../core/parsers/registry.ts";
 import type { IncomingFinding } from "../../core/pipeline/plan.ts";
 import { type ImportReport, runImport } from "../../pipeline/import-run.ts";
-import { DEFAULT_STATE_DIR, describeTarget, openTarget, resolveTarget } from "../../pipeline/targets.ts";
+import {
+  DEFAULT_STATE_DIR,
+  describeTarget,
+  openTarget,
+  REMOTE_IMPORT_LIMITS,
+  resolveTarget,
+} from "../../pipeline/targets.ts";
 import type { EventPublisher } from "../../ports/event-publisher.ts";
 import type { CliCommand, CliIo } from "../io.ts";
 
@@ -58,7 +64,7 @@ Options:
   --include-passed    also import passing checks
   --override-identity ASFF input: replace ProductArn and AwsAccountId with the context's
   --rate N            BatchImportFindings calls per second per account and Region (default ${IMPORT_RATE_PER_SECOND}; remote targets)
-  --burst N           burst of the rate limiter (default ${IMPORT_BURST})
+  --burst N           burst of the rate limiter (default ${REMOTE_IMPORT_LIMITS.burst}: headroom below the quota's ${IMPORT_BURST})
   --refresh-days N    resend unchanged findings N days before Security Hub's 90-day expiry (default 30)
   --event-bus NAME    also publish one event per accepted finding to this EventBridge bus
                       (AWS_ENDPOINT_URL_EVENTBRIDGE honoured)
@@ -206,7 +212,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     }
     limits = {
       ratePerSecond: positiveNumber("rate", values.rate, IMPORT_RATE_PER_SECOND),
-      burst: positiveNumber("burst", values.burst, IMPORT_BURST),
+      burst: positiveNumber("burst", values.burst, REMOTE_IMPORT_LIMITS.burst),
     };
     refreshBeforeExpiryMs = positiveNumber("refresh-days", values["refresh-days"], 30, 89) * DAY_MS;
     if (values.scope === "") throw new ConfigurationError("--scope must not be empty");
