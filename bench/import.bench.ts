@@ -103,6 +103,7 @@ export interface ImportBenchResult {
     readonly callsPerSecond: number;
     readonly ratio: number;
     readonly throttled: number;
+    readonly retries: number;
   };
   readonly peakRssMb: number;
 }
