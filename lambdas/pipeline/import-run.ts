@@ -36,7 +36,7 @@ import {
 import type { Clock } from "../ports/clock.ts";
 import { DEFAULT_PIPELINE_EVENT_SOURCE, type EventPublisher } from "../ports/event-publisher.ts";
 import { type FindingSink, SinkAccessError } from "../ports/finding-sink.ts";
-import type { RateLimiter, Sleep } from "../ports/rate-limiter.ts";
+import { type RateLimiter, realSleep, type Sleep } from "../ports/rate-limiter.ts";
 import type { ShadowRecord, ShadowStore } from "../ports/shadow-store.ts";
 
 /** What to import: converted findings plus what could not be converted. */
@@ -116,8 +116,6 @@ export interface ImportReport {
 
 /** Code under which unreadable input is counted. */
 export const CONVERSION_FAILED = "ConversionFailed";
-
-const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function codeOfError(error: unknown): string {
   if (error instanceof SinkAccessError) return error.errorCode;
