@@ -85,9 +85,9 @@ export class MemoryHubRepository implements HubRepository {
         map = new Map();
         this.#findings.set(hk, map);
       }
-      // structuredClone: callers must not be able to change what is stored by mutating their copy.
-      const copy = structuredClone(stored);
-      map.set(findingKeyString(stored.key), { stored: copy, row: indexRow(copy.finding) });
+      // Kept by reference: the engine builds a new object for every write and answers reads with
+      // clones, so nothing outside holds a reference that could change what is stored.
+      map.set(findingKeyString(stored.key), { stored, row: indexRow(stored.finding) });
     }
   }
 
