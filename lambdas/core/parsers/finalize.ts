@@ -599,6 +599,9 @@ export function finalizeDraft(
 /**
  * Finalizes every draft. Drafts with the same Id describe the same issue (a report listing it
  * twice): the first is kept. Never throws for bad drafts; each problem is a failure.
+ *
+ * The drafts are consumed: their nested objects are cleaned in place (idempotently) and may be
+ * shared with the returned findings, so do not reuse a draft after finalizing it.
  */
 export function finalizeDrafts(
   drafts: readonly FindingDraft[],
