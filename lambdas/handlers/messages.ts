@@ -41,6 +41,22 @@ function fail(messageId: string, field: string, rule: string, message: string): 
   throw new InputError(`message ${messageId}: ${message}`, { source: `sqs:${messageId}`, field, rule });
 }
 
+/**
+ * A short, printable rendering of a value from the message for an error text: bounded in length
+ * (a 10 MB string must not become a 10 MB log line) and safe for values nested too deeply to
+ * serialise (`JSON.stringify` would throw a RangeError).
+ */
+function preview(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return Array.isArray(value) ? "a deeply nested array" : "a deeply nested object";
+  }
+  if (text === undefined) return String(value);
+  return text.length > 120 ? `${text.slice(0, 120)}… (${text.length} characters)` : text;
+}
+
 function optionalString(
   value: Record<string, unknown>,
   field: string,
@@ -54,7 +70,7 @@ function optionalString(
       messageId,
       field,
       `non-empty string of at most ${maxLength} characters`,
-      `${field} must be a non-empty string, got ${JSON.stringify(v)}`,
+      `${field} must be a non-empty string, got ${preview(v)}`,
     );
   }
   return v.trim();
@@ -104,7 +120,7 @@ function parseEnvelope(body: Record<string, unknown>, messageId: string): Report
   if (hasS3) {
     const s3 = body.s3 as Record<string, unknown>;
     if (typeof s3 !== "object" || Array.isArray(s3))
-      fail(messageId, "s3", "object {bucket, key}", `s3 must be {"bucket","key"}, got ${JSON.stringify(s3)}`);
+      fail(messageId, "s3", "object {bucket, key}", `s3 must be {"bucket","key"}, got ${preview(s3)}`);
     const bucket = optionalString(s3, "bucket", messageId, 63);
     const key = optionalString(s3, "key", messageId, 1024);
     if (bucket === undefined) fail(messageId, "s3.bucket", "required", "s3.bucket is missing");
@@ -113,7 +129,19 @@ function parseEnvelope(body: Record<string, unknown>, messageId: string): Report
     source = `s3://${bucket}/${key}`;
   } else {
     const report = body.report;
-    location = { kind: "inline", content: typeof report === "string" ? report : JSON.stringify(report) };
+    let content: string;
+    try {
+      content = typeof report === "string" ? report : JSON.stringify(report);
+    } catch (error) {
+      // JSON.stringify recurses: a report nested thousands of levels deep overflows the stack.
+      fail(
+        messageId,
+        "report",
+        "serialisable JSON report",
+        `the inline report cannot be read (${(error as Error).message}); it is nested far deeper than any scanner report`,
+      );
+    }
+    location = { kind: "inline", content };
     source = `sqs:${messageId}`;
   }
   const format = optionalString(body, "format", messageId, 64);
@@ -147,7 +175,7 @@ function parseNotification(records: unknown[], messageId: string, reportPrefix: 
         messageId,
         `${field}.eventSource`,
         "aws:s3",
-        `${field} is not an S3 event (eventSource ${JSON.stringify(r?.eventSource)})`,
+        `${field} is not an S3 event (eventSource ${preview(r?.eventSource)})`,
       );
     }
     if (typeof r.eventName === "string" && !r.eventName.startsWith("ObjectCreated:")) return; // not a new report
@@ -161,7 +189,17 @@ function parseNotification(records: unknown[], messageId: string, reportPrefix: 
         `${field} has no bucket name or object key`,
       );
     }
-    const key = decodeS3Key(rawKey);
+    let key: string;
+    try {
+      key = decodeS3Key(rawKey);
+    } catch {
+      fail(
+        messageId,
+        `${field}.s3.object.key`,
+        "URL-encoded key",
+        `${field}.s3.object.key ${preview(rawKey)} is not a valid URL-encoded S3 key`,
+      );
+    }
     const scope = scopeFromKey(key, reportPrefix);
     requests.push({
       source: `s3://${bucket}/${key}`,

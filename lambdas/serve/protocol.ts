@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from "node:http";
 import type { OperationName } from "../adapters/local-hub/api.ts";
+import { HubApiError } from "../core/hub/contracts.ts";
 
 /** A matched route: the operation and the members carried in the path or query string. */
 export interface RouteMatch {
@@ -16,6 +17,8 @@ export interface RouteMatch {
 /**
  * Maps method and path to an operation, as the service model's `http` traits define them.
  * `undefined` when nothing matches (answered 404 `UnknownOperationException`).
+ *
+ * @throws HubApiError `InvalidInputException` (400) for a path member that is not valid percent-encoding.
  */
 export function matchRoute(method: string, url: URL): RouteMatch | undefined {
   const path = url.pathname.replace(/\/+$/, "") || "/";
@@ -50,7 +53,15 @@ export function matchRoute(method: string, url: URL): RouteMatch | undefined {
   // `{ProductSubscriptionArn+}` is a greedy label: the ARN's own slashes stay in the path.
   const prefix = "/productSubscriptions/";
   if (method === "DELETE" && url.pathname.startsWith(prefix) && url.pathname.length > prefix.length) {
-    members.ProductSubscriptionArn = decodeURIComponent(url.pathname.slice(prefix.length));
+    try {
+      members.ProductSubscriptionArn = decodeURIComponent(url.pathname.slice(prefix.length));
+    } catch {
+      throw new HubApiError(
+        "InvalidInputException",
+        400,
+        "Invalid parameter 'ProductSubscriptionArn': the path is not valid percent-encoded UTF-8",
+      );
+    }
     return { operation: "DisableImportFindingsForProduct", uriMembers: members };
   }
   return undefined;

@@ -7,6 +7,7 @@
  * that is 12 digits; bodies over 6 MB get 413 `RequestEntityTooLargeException`; quota breaches
  * get 429 `TooManyRequestsException` like the service's front door.
  */
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -126,6 +127,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 function parseJsonObject(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
+  // Decoding would silently turn invalid bytes into U+FFFD and store altered findings: refuse them.
+  if (!isUtf8(body)) {
+    throw new HubApiError(
+      "InvalidInputException",
+      400,
+      "Request body is not valid UTF-8: JSON text must be UTF-8 encoded",
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(body.toString("utf8"));

@@ -23,11 +23,16 @@ import type {
   ListEnabledProductsForImportRequest,
   ListEnabledProductsForImportResponse,
 } from "@aws-sdk/client-securityhub";
-import { RETENTION_MS } from "../../core/asff/limits.ts";
-import { formatAsffTimestamp } from "../../core/asff/timestamp.ts";
-import { HubApiError, type HubContext, type SecurityHubImportedEvent } from "../../core/hub/contracts.ts";
-import { indexableConstraints } from "../../core/hub/filters.ts";
-import { getFindings } from "../../core/hub/get-findings.ts";
+import { MAX_GET_FINDINGS_RESULTS, RETENTION_MS } from "../../core/asff/limits.ts";
+import { formatAsffTimestamp, parseAsffTimestamp } from "../../core/asff/timestamp.ts";
+import {
+  HubApiError,
+  type HubContext,
+  type SecurityHubImportedEvent,
+  type StoredFinding,
+} from "../../core/hub/contracts.ts";
+import { compileFindingFilters, indexableConstraints } from "../../core/hub/filters.ts";
+import { DEFAULT_SORT, getFindings, parseSortCriteria } from "../../core/hub/get-findings.ts";
 import { batchImportFindings, importKeys } from "../../core/hub/import.ts";
 import { isAwsServiceProduct, isCustomProduct, parseProductArn } from "../../core/hub/product.ts";
 import { batchUpdateFindings, batchUpdateKeys } from "../../core/hub/update.ts";
@@ -90,6 +95,61 @@ function notSubscribed(caller: Caller): HubApiError {
 }
 
 const EMPTY = {} as Record<string, never>;
+
+/** How to stop reading candidates early for a first page sorted by a date (see `untilPageIsFull`). */
+interface EarlyStop {
+  readonly column: "created_at_ms" | "updated_at_ms";
+  readonly field: "CreatedAt" | "UpdatedAt";
+  readonly descending: boolean;
+  /** Matches needed before stopping: MaxResults + 1, so the engine still sees that a next page exists. */
+  readonly wanted: number;
+}
+
+/**
+ * When a GetFindings call asks for a first page (no NextToken) whose first sort criterion is
+ * CreatedAt or UpdatedAt (the default sort is UpdatedAt descending), the candidates can be read in
+ * that order and reading can stop early. Otherwise `undefined`: the engine gets every candidate.
+ */
+function firstPageByDate(body: GetFindingsRequest | undefined): EarlyStop | undefined {
+  if (body?.NextToken !== undefined && body.NextToken !== null && body.NextToken !== "") return undefined;
+  let criteria: readonly { field: string; order: "asc" | "desc" }[];
+  try {
+    criteria = parseSortCriteria(body?.SortCriteria);
+  } catch {
+    return undefined; // the engine reports the bad criteria
+  }
+  const first = (criteria.length > 0 ? criteria : DEFAULT_SORT)[0];
+  const max = body?.MaxResults ?? MAX_GET_FINDINGS_RESULTS;
+  if (first === undefined || !Number.isInteger(max) || max < 1) return undefined;
+  const descending = first.order === "desc";
+  if (first.field === "UpdatedAt")
+    return { column: "updated_at_ms", field: "UpdatedAt", descending, wanted: max + 1 };
+  if (first.field === "CreatedAt")
+    return { column: "created_at_ms", field: "CreatedAt", descending, wanted: max + 1 };
+  return undefined;
+}
+
+/**
+ * Yields `sorted` (in the first sort criterion's order, missing values last) until `wanted`
+ * findings matched the filters, then also every finding tied with the last match on that value,
+ * then stops. The engine sorts what it gets by all criteria and the finding key, so it returns
+ * exactly the page (and NextToken) it would have returned from every candidate: anything after the
+ * stop sorts after all of those. The engine's filter predicate is used for the count.
+ */
+function* untilPageIsFull(
+  sorted: Iterable<StoredFinding>,
+  matches: (stored: StoredFinding) => boolean,
+  stop: EarlyStop,
+): Iterable<StoredFinding> {
+  let matched = 0;
+  let boundary: number | null | undefined;
+  for (const stored of sorted) {
+    const value = parseAsffTimestamp(stored.finding[stop.field]) ?? null;
+    if (boundary !== undefined && value !== boundary) return;
+    yield stored;
+    if (boundary === undefined && matches(stored) && ++matched >= stop.wanted) boundary = value;
+  }
+}
 
 /** The local Security Hub. Create it with {@link openLocalHub}. */
 export class LocalHub implements LocalHubApi {
@@ -243,12 +303,24 @@ export class LocalHub implements LocalHubApi {
       const filterCtx = { nowMs };
       // Invalid filters throw here, before any row is read.
       const constraints = toIndexConstraints(indexableConstraints(body?.Filters, filterCtx));
-      const candidates = this.#repo.queryFindings({
+      const base = {
         accountId: caller.accountId,
         region: caller.region,
         constraints,
         expiredAtOrBeforeMs: nowMs - RETENTION_MS - 1,
-      });
+      };
+      const early = firstPageByDate(body);
+      const candidates =
+        early === undefined
+          ? this.#repo.queryFindings(base)
+          : untilPageIsFull(
+              this.#repo.queryFindings({
+                ...base,
+                order: { column: early.column, descending: early.descending },
+              }),
+              compileFindingFilters(body?.Filters, filterCtx),
+              early,
+            );
       const page = getFindings(body, candidates, filterCtx);
       return page.NextToken === undefined
         ? { Findings: page.Findings }
@@ -329,7 +401,7 @@ export class LocalHub implements LocalHubApi {
         throw new HubApiError(
           "InvalidInputException",
           400,
-          `Invalid parameter 'ProductArn': '${String(productArn)}' is not a product ARN (arn:<partition>:securityhub:<region>:<account-id>:product/<company-id>/<product-id>)`,
+          `Invalid parameter 'ProductArn': ${typeof productArn === "string" ? `'${productArn.slice(0, 256)}'` : `a ${Array.isArray(productArn) ? "list" : typeof productArn}`} is not a product ARN (arn:<partition>:securityhub:<region>:<account-id>:product/<company-id>/<product-id>)`,
         );
       }
       if (parts.region !== caller.region) {

@@ -22,6 +22,8 @@ import type { CliCommand, CliIo } from "../io.ts";
 /** The account used when `--account` is not given (documented AWS example account). */
 export const PLACEHOLDER_ACCOUNT_ID = "123456789012";
 const DEFAULT_REGION = "us-east-1";
+/** At most this many failures of one report are listed on stderr; the rest are counted. */
+const MAX_LISTED_FAILURES = 50;
 
 const USAGE = `Usage: shadowhub convert [options] REPORT...
 
@@ -131,7 +133,15 @@ async function run(args: string[], io: CliIo): Promise<number> {
       includePassed: values["include-passed"] === true,
       overrideIdentity: values["override-identity"] === true,
     });
-    for (const failure of result.failures) io.stderr.write(formatFailure(failure));
+    // Listed up to a cap: a small hostile report can hold a million bad items, and a line for
+    // each would turn a 3 MB file into hundreds of MB of stderr.
+    for (const failure of result.failures.slice(0, MAX_LISTED_FAILURES))
+      io.stderr.write(formatFailure(failure));
+    if (result.failures.length > MAX_LISTED_FAILURES) {
+      io.stderr.write(
+        `shadowhub convert: ${path}: … and ${result.failures.length - MAX_LISTED_FAILURES} more failures (${result.failures.length} in all)\n`,
+      );
+    }
     if (result.failures.length > 0) failed = true;
     if (values.ndjson) {
       for (const finding of result.findings) io.stdout.write(`${JSON.stringify(finding)}\n`);

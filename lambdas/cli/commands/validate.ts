@@ -6,6 +6,7 @@
  * Exit codes: 0 all findings valid; 1 at least one finding invalid; 2 a file could not be read or
  * is not JSON of one of those shapes (usage errors too). Every file is checked even after a failure.
  */
+import { isUtf8 } from "node:buffer";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { checkFindingSize, validateFinding } from "../../core/asff/validate.ts";
@@ -75,13 +76,19 @@ function label(finding: unknown, index: number): string {
 }
 
 async function validateFile(file: string, io: CliIo, strict: boolean): Promise<FileResult> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(resolve(io.cwd, file), "utf8");
+    bytes = await readFile(resolve(io.cwd, file));
   } catch (error) {
     io.stderr.write(`${file}: cannot read the file: ${describeError(error)}\n`);
     return { exitCode: EXIT_INPUT, findings: 0, invalid: 0 };
   }
+  // Decoding would replace invalid bytes with U+FFFD and validate text that is not in the file.
+  if (!isUtf8(bytes)) {
+    io.stderr.write(`${file}: not valid UTF-8 text; ASFF findings are UTF-8 encoded JSON\n`);
+    return { exitCode: EXIT_INPUT, findings: 0, invalid: 0 };
+  }
+  const text = bytes.toString("utf8");
   let document: unknown;
   try {
     document = JSON.parse(text);
