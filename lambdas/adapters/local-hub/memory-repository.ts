@@ -94,10 +94,24 @@ export class MemoryHubRepository implements HubRepository {
   *queryFindings(query: FindingQuery): Iterable<StoredFinding> {
     const map = this.#findings.get(hubKey(query.accountId, query.region));
     if (map === undefined) return;
+    const hits: Entry[] = [];
     for (const entry of map.values()) {
       if (entry.stored.lastProviderUpdateMs <= query.expiredAtOrBeforeMs) continue;
-      if (query.constraints.every((c) => rowSatisfies(entry.row, c))) yield entry.stored;
+      if (query.constraints.every((c) => rowSatisfies(entry.row, c))) hits.push(entry);
     }
+    const order = query.order;
+    if (order !== undefined) {
+      const value = (e: Entry) => e.row[order.column][0] as number | undefined;
+      hits.sort((a, b) => {
+        const x = value(a);
+        const y = value(b);
+        if (x === y) return 0;
+        if (x === undefined) return 1;
+        if (y === undefined) return -1;
+        return order.descending ? y - x : x - y;
+      });
+    }
+    for (const entry of hits) yield entry.stored;
   }
 
   purgeExpired(accountId: string, region: string, cutoffMs: number): number {

@@ -102,6 +102,11 @@ export interface FindingQuery {
   readonly constraints: readonly IndexConstraint[];
   /** Findings whose last provider update is at or before this instant are expired and skipped. */
   readonly expiredAtOrBeforeMs: number;
+  /**
+   * Yield the candidates in this date column's order, findings without a value last (the order
+   * of the engine's first sort criterion), so the caller can stop early. Unordered when absent.
+   */
+  readonly order?: { readonly column: "created_at_ms" | "updated_at_ms"; readonly descending: boolean };
 }
 
 export interface HubRepository {

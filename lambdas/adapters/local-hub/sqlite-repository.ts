@@ -283,9 +283,13 @@ export class SqliteHubRepository implements HubRepository {
       : ["f.account_id = ?", "f.region = ?"];
     const where = [...hub, "+f.last_provider_update_ms > ?"];
     for (const c of query.constraints) where.push(this.#condition(c, params));
-    // No ORDER BY: the engine sorts (with the finding key as a total tie-breaker), and an ORDER BY
-    // fid would tempt the planner into a full scan in rowid order.
-    const sql = `SELECT f.doc FROM findings f WHERE ${where.join(" AND ")}`;
+    // No ORDER BY unless asked: the engine sorts (with the finding key as a total tie-breaker), and
+    // an ORDER BY fid would tempt the planner into a full scan in rowid order.
+    const order =
+      query.order === undefined
+        ? ""
+        : ` ORDER BY f.${query.order.column} IS NULL, f.${query.order.column}${query.order.descending ? " DESC" : ""}`;
+    const sql = `SELECT f.doc FROM findings f WHERE ${where.join(" AND ")}${order}`;
     // Statements are cached by SQL text: a handful of filter shapes repeat in practice.
     for (const row of this.#prepared(sql).iterate(...params) as Iterable<{ doc: string }>) {
       yield JSON.parse(row.doc) as StoredFinding;

@@ -87,6 +87,30 @@ const filtersArb = fc.record(
   { requiredKeys: [] },
 );
 
+/** Broad queries (many matches: the early stop happens) as often as narrow ones. */
+const broadOrNarrowArb = fc.oneof(
+  fc.constant({}),
+  fc.record({ RecordState: fc.constant([{ Value: "ACTIVE", Comparison: "EQUALS" }]) }),
+  fc.record({ Title: fc.constant([{ Value: "gamma", Comparison: "NOT_EQUALS" }]) }),
+  filtersArb,
+  filtersArb,
+);
+const maxResultsArb = fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 100 }));
+
+/** Sorts that exercise the early stop (date first) and those that do not; undefined = the default (UpdatedAt desc). */
+const sortArb = fc.constantFrom<GetFindingsRequest["SortCriteria"] | undefined>(
+  undefined,
+  [{ Field: "UpdatedAt", SortOrder: "asc" }],
+  [{ Field: "UpdatedAt", SortOrder: "desc" }],
+  [{ Field: "CreatedAt", SortOrder: "asc" }],
+  [
+    { Field: "CreatedAt", SortOrder: "desc" },
+    { Field: "Title", SortOrder: "asc" },
+  ],
+  [{ Field: "Title", SortOrder: "desc" }],
+  [{ Field: "SeverityLabel", SortOrder: "desc" }],
+);
+
 describe("LocalHub storage", () => {
   let dir: string;
   before(async () => {
@@ -126,12 +150,14 @@ describe("LocalHub storage", () => {
         }
       });
 
-      it("answers every GetFindings exactly as the engine does over all stored findings (push-down is only a pre-filter)", async () => {
+      it("answers every GetFindings page exactly as the engine does over all stored findings (push-down and early stop change nothing)", async () => {
         const clock = new ManualClock(START);
         const repository = repo.make(dir);
         const hub: LocalHub = await openLocalHub({ repository, clock });
         try {
-          const findings = population(150);
+          // Stored in a scrambled order, so the store's natural order is not the key order the engine
+          // breaks ties with (an early stop that ignored ties would then be caught).
+          const findings = population(150).map((_, i, all) => all[(i * 37) % 150] as AwsSecurityFinding);
           for (let i = 0; i < findings.length; i += 100) {
             const out = await hub.batchImportFindings({ Findings: findings.slice(i, i + 100) }, caller);
             assert.equal(out.FailedCount, 0, JSON.stringify(out.FailedFindings?.[0]));
@@ -145,25 +171,37 @@ describe("LocalHub storage", () => {
           ];
           assert.equal(everything.length, 150);
           await fc.assert(
-            fc.asyncProperty(filtersArb, async (Filters) => {
+            fc.asyncProperty(broadOrNarrowArb, sortArb, maxResultsArb, async (Filters, sort, max) => {
               const request: GetFindingsRequest = {
                 Filters: Filters as GetFindingsRequest["Filters"],
-                MaxResults: 100,
+                MaxResults: max,
+                ...(sort === undefined ? {} : { SortCriteria: sort }),
               };
-              let expected: string[];
+              const engine = (r: GetFindingsRequest) => getFindings(r, everything, { nowMs: clock.now() });
+              let expected: ReturnType<typeof getFindings>;
               try {
-                expected = getFindings(request, everything, { nowMs: clock.now() }).Findings.map(
-                  (f) => f.Id ?? "",
-                );
+                expected = engine(request);
               } catch (error) {
                 // Invalid comparison mixes: the hub must reject them the same way.
                 await assert.rejects(hub.getFindings(request, caller), { name: (error as Error).name });
                 return;
               }
-              const actual = (await hub.getFindings(request, caller)).Findings?.map((f) => f.Id ?? "");
-              assert.deepEqual(actual, expected);
+              const answer = await hub.getFindings(request, caller);
+              assert.deepEqual(
+                answer.Findings?.map((f) => f.Id ?? ""),
+                expected.Findings.map((f) => f.Id ?? ""),
+              );
+              // A first page sorted by a date stops reading early: its token must still be the engine's.
+              assert.equal(answer.NextToken, expected.NextToken);
+              if (expected.NextToken !== undefined) {
+                const next = { ...request, NextToken: expected.NextToken };
+                assert.deepEqual(
+                  (await hub.getFindings(next, caller)).Findings?.map((f) => f.Id ?? ""),
+                  engine(next).Findings.map((f) => f.Id ?? ""),
+                );
+              }
             }),
-            { numRuns: 150, seed: 20260101 },
+            { numRuns: 200, seed: 20260101 },
           );
         } finally {
           await hub.close();
