@@ -102,7 +102,7 @@ function syntheticFinding(i: number): AwsSecurityFinding {
     GeneratorId: `trivy/CVE-rule-${i % GENERATORS}`,
     AwsAccountId: ACCOUNT,
     CreatedAt: "2026-01-01T00:00:00.000Z",
-    UpdatedAt: "2026-01-02T00:00:00.000Z",
+    UpdatedAt: new Date(Date.UTC(2026, 0, 2) + i * 1000).toISOString(),
     Title: `CVE-2024-${String(i).padStart(6, "0")} in openssl 3.0.${i % 20}`,
     Description:
       "A flaw was found in the handling of certificates that allows a remote attacker to cause a denial of service via a crafted input.",
@@ -134,7 +134,11 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
-/** The filtered queries: a resource's findings, a rule's HIGH findings, one finding by Id prefix. */
+/**
+ * The filtered queries, in the default order (UpdatedAt descending, as the console shows them):
+ * a resource's findings (200 at 100,000 stored), a rule's active findings of one severity (500),
+ * one finding by Id prefix.
+ */
 function query(n: number, stored: number): GetFindingsCommandInput {
   const i = (n * 7919) % Math.max(1, stored);
   switch (n % 3) {
@@ -152,7 +156,6 @@ function query(n: number, stored: number): GetFindingsCommandInput {
           SeverityLabel: [{ Value: LABELS[i % 5] ?? "HIGH", Comparison: "EQUALS" }],
           RecordState: [{ Value: "ACTIVE", Comparison: "EQUALS" }],
         },
-        SortCriteria: [{ Field: "Title", SortOrder: "asc" }],
         MaxResults: 100,
       };
     default:
