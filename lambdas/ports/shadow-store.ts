@@ -21,8 +21,21 @@ export interface ShadowRecord {
   readonly key: FindingKey;
   /** Hash of the provider-owned content (everything the provider sends except its timestamps). */
   readonly contentHash: string;
-  /** The `UpdatedAt` Security Hub accepted last (ASFF timestamp). */
+  /**
+   * The `UpdatedAt` Security Hub accepted last (ASFF timestamp). Conditional commits compare this
+   * field. The plan may have moved it past the report's own time (to `stored + 1 ms`) so that
+   * Security Hub, which ignores an `UpdatedAt` that is not strictly later, takes a change.
+   */
   readonly updatedAt: string;
+  /**
+   * The report time of the latest scan that produced this finding (ASFF timestamp), before any
+   * +1 ms bump: what the plan compares an incoming report with to tell a STALE delivery (older
+   * than what was already seen) from a change. It differs from `updatedAt` after a bump: a
+   * second and a third change carrying the same report time are then both news, although the
+   * second one's `updatedAt` is later than that time. Absent in records written before the
+   * stores kept it; the plan then falls back to `updatedAt`. Not part of the commit condition.
+   */
+  readonly observedAt?: string;
   /** `CreatedAt` as first sent; kept for the life of the finding. */
   readonly createdAt: string;
   /** `FirstObservedAt` as first sent, when the provider sent one. */
@@ -60,7 +73,10 @@ export interface ShadowStore {
    * one call, records of the same key apply in order under the same rule. Commit only after
    * Security Hub accepted the finding. Re-committing the same records is harmless (they come
    * back as conflicts), so a commit that threw a transient error may be retried whole.
-   * @throws InputError when a record's `updatedAt` is not an ASFF timestamp (nothing is written).
+   * `observedAt` is stored with the record (replaced, or removed when the record has none) but
+   * plays no part in the condition.
+   * @throws InputError when a record's `updatedAt` (or `observedAt`, when present) is not an ASFF
+   * timestamp (nothing is written).
    */
   commit(records: readonly ShadowRecord[]): Promise<CommitResult>;
   /**
@@ -93,6 +109,28 @@ export function shadowUpdatedAtMs(record: ShadowRecord): number {
     );
   }
   return ms;
+}
+
+/**
+ * Checks the timestamps of a record about to be committed and returns the epoch ms of its
+ * `updatedAt` (what conditional commits compare). Adapters call it for every record before
+ * writing any, so one bad record leaves the store untouched.
+ * @throws InputError naming the key and the field when `updatedAt`, or `observedAt` when
+ * present, is not an ASFF timestamp.
+ */
+export function checkShadowRecord(record: ShadowRecord): number {
+  const updatedAtMs = shadowUpdatedAtMs(record);
+  if (record.observedAt !== undefined && parseAsffTimestamp(record.observedAt) === undefined) {
+    throw new InputError(
+      `shadow record ${findingKeyString(record.key)}: observedAt is not an ASFF timestamp`,
+      {
+        source: "shadow store commit",
+        field: "observedAt",
+        rule: `ASFF timestamp (got ${JSON.stringify(record.observedAt)})`,
+      },
+    );
+  }
+  return updatedAtMs;
 }
 
 /**

@@ -1,9 +1,15 @@
-import { after, before } from "node:test";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDbShadowStore } from "../../lambdas/adapters/dynamodb/dynamodb-shadow-store.ts";
-import { createShadowTable } from "../../lambdas/adapters/dynamodb/shadow-table.ts";
+import {
+  SHADOW_ATTRIBUTES as A,
+  activeScopeValue,
+  createShadowTable,
+} from "../../lambdas/adapters/dynamodb/shadow-table.ts";
+import { findingKeyString } from "../../lambdas/core/hub/contracts.ts";
 import { type DynamoDbLocal, dynamoDbLocalClient, startDynamoDbLocal } from "../helpers/dynamodb-local.ts";
-import { shadowStoreContract } from "./shadow-store.contract.ts";
+import { keyOf, recordOf, shadowStoreContract } from "./shadow-store.contract.ts";
 
 let local: DynamoDbLocal;
 let client: DynamoDBClient;
@@ -25,4 +31,60 @@ shadowStoreContract("DynamoDB (DynamoDB Local)", async () => {
   const tableName = `shadow-${++tables}`;
   await createShadowTable(client, tableName, { enableTtl: false });
   return new DynamoDbShadowStore({ client, tableName, queryPageSize: 40 });
+});
+
+describe("DynamoDB shadow items and observedAt", () => {
+  it("loads an item written before observedAt was kept, and adds or removes the attribute with later commits", async () => {
+    const tableName = `shadow-legacy-${++tables}`;
+    await createShadowTable(client, tableName, { enableTtl: false });
+    const { observedAt: _o, ...legacy } = recordOf("old");
+    const pk = findingKeyString(legacy.key);
+    // The item exactly as the store wrote it before the observedAt attribute existed.
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          [A.pk]: { S: pk },
+          [A.accountId]: { S: legacy.key.accountId },
+          [A.region]: { S: legacy.key.region },
+          [A.productArn]: { S: legacy.key.productArn },
+          [A.findingId]: { S: legacy.key.id },
+          [A.contentHash]: { S: legacy.contentHash },
+          [A.updatedAt]: { S: legacy.updatedAt },
+          [A.updatedAtMs]: { N: String(Date.parse(legacy.updatedAt)) },
+          [A.createdAt]: { S: legacy.createdAt },
+          [A.firstObservedAt]: { S: legacy.firstObservedAt ?? "" },
+          [A.recordState]: { S: legacy.recordState },
+          [A.scope]: { S: legacy.scope ?? "" },
+          [A.activeScope]: {
+            S: activeScopeValue(legacy.key.accountId, legacy.key.region, legacy.scope ?? ""),
+          },
+          [A.lastSentMs]: { N: String(legacy.lastSentMs) },
+          [A.expiresAt]: { N: String(Math.ceil(legacy.lastSentMs / 1000) + 90 * 86_400) },
+        },
+      }),
+    );
+    const store = new DynamoDbShadowStore({ client, tableName });
+    const loaded = (await store.getMany([keyOf("old")])).get(pk);
+    assert.deepEqual(loaded, legacy);
+    assert.equal(Object.hasOwn(loaded ?? {}, "observedAt"), false);
+
+    const raw = async () =>
+      (
+        await client.send(
+          new GetItemCommand({ TableName: tableName, Key: { [A.pk]: { S: pk } }, ConsistentRead: true }),
+        )
+      ).Item;
+    const update = recordOf("old", {
+      updatedAt: "2024-05-01T10:00:00.001Z",
+      observedAt: "2024-05-01T10:00:00Z",
+    });
+    assert.deepEqual(await store.commit([update]), { committed: 1, conflicts: [] });
+    assert.deepEqual((await raw())?.[A.observedAt], { S: "2024-05-01T10:00:00Z" });
+    assert.deepEqual((await store.getMany([keyOf("old")])).get(pk), update);
+
+    const { observedAt: _o2, ...without } = recordOf("old", { updatedAt: "2024-05-02T00:00:00Z" });
+    assert.deepEqual(await store.commit([without]), { committed: 1, conflicts: [] });
+    assert.equal((await raw())?.[A.observedAt], undefined);
+  });
 });

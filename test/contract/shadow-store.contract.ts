@@ -24,6 +24,8 @@ export function recordOf(id: string, overrides: Partial<ShadowRecord> = {}): Sha
     key: keyOf(id),
     contentHash: `sha256:${id}`,
     updatedAt: "2024-05-01T10:00:00.000Z",
+    // The same instant as updatedAt written another way: stores keep the string as given.
+    observedAt: "2024-05-01T10:00:00Z",
     createdAt: "2024-04-01T09:00:00.000Z",
     firstObservedAt: "2024-04-01T08:59:00.000Z",
     recordState: "ACTIVE",
@@ -60,7 +62,7 @@ export function shadowStoreContract(adapter: string, open: ShadowStoreFactory): 
         const store = await fresh();
         const full = recordOf("full", { customerTouched: ["Severity", "Types"] });
         const minimal = recordOf("minimal");
-        const { firstObservedAt: _f, scope: _s, ...withoutOptional } = minimal;
+        const { firstObservedAt: _f, scope: _s, observedAt: _o, ...withoutOptional } = minimal;
         const result = await store.commit([full, withoutOptional]);
         assert.deepEqual(result, { committed: 2, conflicts: [] });
         const got = await store.getMany([full.key, withoutOptional.key]);
@@ -153,6 +155,96 @@ export function shadowStoreContract(adapter: string, open: ShadowStoreFactory): 
         const result = await store.commit([recordOf("a"), recordOf("b"), recordOf("c")]);
         assert.deepEqual(result, { committed: 2, conflicts: [keyOf("a")] });
         assert.equal((await store.getMany([keyOf("b"), keyOf("c")])).size, 2);
+      });
+    });
+
+    describe("observedAt (report time of the latest observation)", () => {
+      const bumped = (id: string, overrides: Partial<ShadowRecord> = {}) =>
+        recordOf(id, {
+          updatedAt: "2024-05-01T10:00:00.002Z",
+          observedAt: "2024-05-01T12:00:00+02:00",
+          ...overrides,
+        });
+      const getOne = async (store: ShadowStore, id: string) =>
+        (await store.getMany([keyOf(id)])).get(findingKeyString(keyOf(id)));
+
+      it("round-trips observedAt as written, independent of a later updatedAt", async () => {
+        const store = await fresh();
+        await store.commit([bumped("f")]);
+        const got = await getOne(store, "f");
+        assert.equal(got?.observedAt, "2024-05-01T12:00:00+02:00");
+        assert.equal(got?.updatedAt, "2024-05-01T10:00:00.002Z");
+        assert.deepEqual(got, bumped("f"));
+      });
+
+      it("leaves observedAt absent when a record has none, even when given as undefined", async () => {
+        const store = await fresh();
+        const { observedAt: _o, ...without } = recordOf("omitted");
+        await store.commit([without, recordOf("undefined", { observedAt: undefined })]);
+        for (const id of ["omitted", "undefined"]) {
+          const got = await getOne(store, id);
+          assert.ok(got !== undefined, id);
+          assert.equal(Object.hasOwn(got, "observedAt"), false, `${id}: observedAt must be absent`);
+        }
+      });
+
+      it("replaces observedAt with each winning commit and removes it when the new record has none", async () => {
+        const store = await fresh();
+        await store.commit([bumped("f")]);
+        await store.commit([
+          bumped("f", { updatedAt: "2024-05-02T00:00:00Z", observedAt: "2024-05-01T23:00:00Z" }),
+        ]);
+        assert.equal((await getOne(store, "f"))?.observedAt, "2024-05-01T23:00:00Z");
+        const { observedAt: _o, ...without } = bumped("f", { updatedAt: "2024-05-03T00:00:00Z" });
+        await store.commit([without]);
+        const got = await getOne(store, "f");
+        assert.equal(got?.updatedAt, "2024-05-03T00:00:00Z");
+        assert.equal(Object.hasOwn(got ?? {}, "observedAt"), false);
+      });
+
+      it("keeps the commit condition on updatedAt: a later observedAt with an older updatedAt conflicts", async () => {
+        const store = await fresh();
+        await store.commit([bumped("f")]);
+        const older = bumped("f", {
+          updatedAt: "2024-05-01T10:00:00.001Z",
+          observedAt: "2024-06-01T00:00:00Z",
+        });
+        assert.deepEqual(await store.commit([older]), { committed: 0, conflicts: [older.key] });
+        assert.deepEqual(await getOne(store, "f"), bumped("f"));
+        // ...and an earlier observedAt with a newer updatedAt wins: observedAt is not compared.
+        const newer = bumped("f", {
+          updatedAt: "2024-05-01T10:00:00.003Z",
+          observedAt: "2024-04-01T00:00:00Z",
+        });
+        assert.deepEqual(await store.commit([newer]), { committed: 1, conflicts: [] });
+        assert.deepEqual(await getOne(store, "f"), newer);
+      });
+
+      it("keeps observedAt when a customer change is marked", async () => {
+        const store = await fresh();
+        await store.commit([bumped("f")]);
+        await store.markCustomerTouched(keyOf("f"), ["Severity"]);
+        assert.deepEqual(await getOne(store, "f"), bumped("f", { customerTouched: ["Severity"] }));
+      });
+
+      it("returns observedAt from listActiveInScope", async () => {
+        const store = await fresh();
+        await store.commit([bumped("f", { scope: "s" })]);
+        const listed = await collect(store.listActiveInScope("s", "111111111111", "us-east-1"));
+        assert.deepEqual(listed, [bumped("f", { scope: "s" })]);
+      });
+
+      it("rejects a record whose observedAt is not an ASFF timestamp and writes nothing", async () => {
+        const store = await fresh();
+        await assert.rejects(
+          store.commit([recordOf("good"), recordOf("bad", { observedAt: "2024-05-01 10:00" })]),
+          (error: unknown) =>
+            error instanceof InputError &&
+            error.location.field === "observedAt" &&
+            /bad/.test(error.message) &&
+            /2024-05-01 10:00/.test(error.location.rule ?? ""),
+        );
+        assert.equal((await store.getMany([keyOf("good"), keyOf("bad")])).size, 0);
       });
     });
 

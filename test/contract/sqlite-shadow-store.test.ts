@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
+import Database from "better-sqlite3";
 import {
   openSqliteShadowStore,
   sqliteShadowPath,
@@ -52,7 +53,6 @@ describe("openSqliteShadowStore", () => {
     const path = sqliteShadowPath(join(root, "pragmas"));
     const store = openSqliteShadowStore({ path });
     await store.close();
-    const { default: Database } = await import("better-sqlite3");
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
     const plan = db
@@ -70,6 +70,154 @@ describe("openSqliteShadowStore", () => {
     assert.throws(
       () => openSqliteShadowStore({ path }),
       (error: unknown) => error instanceof ConfigurationError && error.message.includes(path),
+    );
+  });
+});
+
+/** The layout of schema version 1 (before `observed_at`), frozen here to test the migration. */
+const SCHEMA_V1 = `
+CREATE TABLE shadow (
+  pk                TEXT PRIMARY KEY,
+  account_id        TEXT NOT NULL,
+  region            TEXT NOT NULL,
+  product_arn       TEXT NOT NULL,
+  finding_id        TEXT NOT NULL,
+  content_hash      TEXT NOT NULL,
+  updated_at        TEXT NOT NULL,
+  updated_at_ms     INTEGER NOT NULL,
+  created_at        TEXT NOT NULL,
+  first_observed_at TEXT,
+  record_state      TEXT NOT NULL CHECK (record_state IN ('ACTIVE', 'ARCHIVED')),
+  scope             TEXT,
+  customer_touched  INTEGER NOT NULL DEFAULT 0,
+  last_sent_ms      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX shadow_scope ON shadow (account_id, region, scope, record_state);
+PRAGMA user_version = 1;
+`;
+
+/** Writes a version-1 state file holding one record (as shadowhub before `observedAt` did). */
+function writeVersion1File(path: string, id: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.exec(SCHEMA_V1);
+  const r = recordOf(id);
+  db.prepare("INSERT INTO shadow VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
+    findingKeyString(r.key),
+    r.key.accountId,
+    r.key.region,
+    r.key.productArn,
+    r.key.id,
+    r.contentHash,
+    r.updatedAt,
+    Date.parse(r.updatedAt),
+    r.createdAt,
+    r.firstObservedAt ?? null,
+    r.recordState,
+    r.scope ?? null,
+    0,
+    r.lastSentMs,
+  );
+  db.close();
+}
+
+function columnsOf(path: string): { version: number; columns: string[] } {
+  const db = new Database(path, { readonly: true });
+  const version = Number(db.pragma("user_version", { simple: true }));
+  const columns = (db.pragma("table_info(shadow)") as { name: string }[]).map((c) => c.name);
+  db.close();
+  return { version, columns };
+}
+
+describe("SQLite schema migration (observed_at, schema version 2)", () => {
+  it("opens a version-1 state file: old records load without observedAt, new commits keep it", async () => {
+    const path = sqliteShadowPath(join(root, "v1"));
+    writeVersion1File(path, "old");
+    assert.equal(columnsOf(path).columns.includes("observed_at"), false);
+
+    const store = openSqliteShadowStore({ path });
+    const { observedAt: _o, ...legacy } = recordOf("old");
+    const loaded = (await store.getMany([keyOf("old")])).get(findingKeyString(keyOf("old")));
+    assert.deepEqual(loaded, legacy);
+    assert.equal(Object.hasOwn(loaded ?? {}, "observedAt"), false);
+    const listed = [];
+    for await (const r of store.listActiveInScope(legacy.scope ?? "", "111111111111", "us-east-1"))
+      listed.push(r);
+    assert.deepEqual(listed, [legacy]);
+
+    // The old record is updated like any other: the condition still compares updatedAt.
+    const update = recordOf("old", {
+      updatedAt: "2024-05-01T10:00:00.001Z",
+      observedAt: "2024-05-01T10:00:00Z",
+    });
+    assert.deepEqual(await store.commit([update, recordOf("new")]), { committed: 2, conflicts: [] });
+    const got = await store.getMany([keyOf("old"), keyOf("new")]);
+    assert.deepEqual(got.get(findingKeyString(keyOf("old"))), update);
+    assert.deepEqual(got.get(findingKeyString(keyOf("new"))), recordOf("new"));
+    await store.close();
+
+    assert.deepEqual(columnsOf(path), {
+      version: 2,
+      columns: [
+        "pk",
+        "account_id",
+        "region",
+        "product_arn",
+        "finding_id",
+        "content_hash",
+        "updated_at",
+        "updated_at_ms",
+        "created_at",
+        "first_observed_at",
+        "record_state",
+        "scope",
+        "customer_touched",
+        "last_sent_ms",
+        "observed_at",
+      ],
+    });
+  });
+
+  it("migrates once: a second connection opened on the old file, and every later open, find the column in place", async () => {
+    const path = sqliteShadowPath(join(root, "v1-twice"));
+    writeVersion1File(path, "old");
+    const a = openSqliteShadowStore({ path });
+    const b = openSqliteShadowStore({ path });
+    await a.commit([recordOf("x")]);
+    assert.equal(
+      (await b.getMany([keyOf("x")])).get(findingKeyString(keyOf("x")))?.observedAt,
+      recordOf("x").observedAt,
+    );
+    await a.close();
+    await b.close();
+    const again = openSqliteShadowStore({ path });
+    assert.equal((await again.getMany([keyOf("old"), keyOf("x")])).size, 2);
+    await again.close();
+    assert.equal(columnsOf(path).columns.filter((c) => c === "observed_at").length, 1);
+  });
+
+  it("creates new files at version 2 with the observed_at column", async () => {
+    const path = sqliteShadowPath(join(root, "v2-new"));
+    await openSqliteShadowStore({ path }).close();
+    const { version, columns } = columnsOf(path);
+    assert.equal(version, 2);
+    assert.ok(columns.includes("observed_at"));
+  });
+
+  it("refuses a file written by a newer schema, naming the file and both versions", () => {
+    const path = sqliteShadowPath(join(root, "v3"));
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma("user_version = 3");
+    db.close();
+    assert.throws(
+      () => openSqliteShadowStore({ path }),
+      (error: unknown) =>
+        error instanceof ConfigurationError &&
+        error.message.includes(path) &&
+        /schema version 3/.test(error.message) &&
+        /understands 2/.test(error.message),
     );
   });
 });

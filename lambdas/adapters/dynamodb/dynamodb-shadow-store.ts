@@ -22,12 +22,12 @@ import { type FindingKey, findingKeyString, type PrecedenceAttribute } from "../
 import { realSleep } from "../../ports/rate-limiter.ts";
 import {
   type CommitResult,
+  checkShadowRecord,
   mergeCustomerTouched,
   type RecordState,
   type ShadowRecord,
   type ShadowStore,
   shadowExpiresAtMs,
-  shadowUpdatedAtMs,
 } from "../../ports/shadow-store.ts";
 import { classifyDynamoDbError, isConditionalCheckFailed } from "./errors.ts";
 import { backoffDelayMs, type RetryOptions, settleWithConcurrency, withRetries } from "./retry.ts";
@@ -69,6 +69,7 @@ function num(item: Item, name: string): number {
 
 function toRecord(item: Item): ShadowRecord {
   const firstObservedAt = item[A.firstObservedAt]?.S;
+  const observedAt = item[A.observedAt]?.S;
   const scope = item[A.scope]?.S;
   return {
     key: {
@@ -79,6 +80,7 @@ function toRecord(item: Item): ShadowRecord {
     },
     contentHash: str(item, A.contentHash),
     updatedAt: str(item, A.updatedAt),
+    ...(observedAt === undefined ? {} : { observedAt }),
     createdAt: str(item, A.createdAt),
     ...(firstObservedAt === undefined ? {} : { firstObservedAt }),
     recordState: str(item, A.recordState) as RecordState,
@@ -110,6 +112,8 @@ function conditionalUpdate(tableName: string, record: ShadowRecord, updatedAtMs:
   put(A.contentHash, { S: record.contentHash });
   put(A.updatedAt, { S: record.updatedAt });
   put(A.updatedAtMs, { N: String(updatedAtMs) });
+  // A record without observedAt removes a stored one: a commit replaces the whole record.
+  put(A.observedAt, record.observedAt === undefined ? undefined : { S: record.observedAt });
   put(A.createdAt, { S: record.createdAt });
   put(A.firstObservedAt, record.firstObservedAt === undefined ? undefined : { S: record.firstObservedAt });
   put(A.recordState, { S: record.recordState });
@@ -209,7 +213,7 @@ export class DynamoDbShadowStore implements ShadowStore {
   }
 
   async commit(records: readonly ShadowRecord[]): Promise<CommitResult> {
-    const times = records.map(shadowUpdatedAtMs);
+    const times = records.map(checkShadowRecord);
     // Records of one key are written in order by one task; different keys in parallel.
     const lanes = new Map<string, number[]>();
     records.forEach((record, index) => {

@@ -25,6 +25,8 @@ export const SHADOW_ATTRIBUTES = {
   contentHash: "contentHash",
   updatedAt: "updatedAt",
   updatedAtMs: "updatedAtMs",
+  /** Report time of the latest observation (S); absent in items written before it was kept. */
+  observedAt: "observedAt",
   createdAt: "createdAt",
   firstObservedAt: "firstObservedAt",
   recordState: "recordState",

@@ -5,10 +5,10 @@
 import { type FindingKey, findingKeyString, type PrecedenceAttribute } from "../../core/hub/contracts.ts";
 import {
   type CommitResult,
+  checkShadowRecord,
   mergeCustomerTouched,
   type ShadowRecord,
   type ShadowStore,
-  shadowUpdatedAtMs,
 } from "../../ports/shadow-store.ts";
 
 interface Entry {
@@ -16,10 +16,24 @@ interface Entry {
   readonly updatedAtMs: number;
 }
 
-// A shallow copy of the three objects is enough (the fields are strings and numbers); freezing
-// would cost more than the rest of a commit.
+// A field-by-field copy keeps exactly the port's fields (as the SQLite and DynamoDB stores do):
+// anything else a caller hangs on a record is not stored, and an optional field given as
+// `undefined` comes back absent. The fields are strings and numbers, so this copy is deep;
+// freezing would cost more than the rest of a commit.
 function copy(record: ShadowRecord): ShadowRecord {
-  return { ...record, key: { ...record.key }, customerTouched: [...record.customerTouched] };
+  const { key } = record;
+  return {
+    key: { accountId: key.accountId, region: key.region, productArn: key.productArn, id: key.id },
+    contentHash: record.contentHash,
+    updatedAt: record.updatedAt,
+    ...(record.observedAt === undefined ? {} : { observedAt: record.observedAt }),
+    createdAt: record.createdAt,
+    ...(record.firstObservedAt === undefined ? {} : { firstObservedAt: record.firstObservedAt }),
+    recordState: record.recordState,
+    ...(record.scope === undefined ? {} : { scope: record.scope }),
+    customerTouched: [...record.customerTouched],
+    lastSentMs: record.lastSentMs,
+  };
 }
 
 /** A `ShadowStore` held in a `Map`; nothing survives the process. */
@@ -41,7 +55,7 @@ export class MemoryShadowStore implements ShadowStore {
   async commit(records: readonly ShadowRecord[]): Promise<CommitResult> {
     this.#assertOpen();
     // Validate everything first, so a bad record leaves the store untouched.
-    const times = records.map(shadowUpdatedAtMs);
+    const times = records.map(checkShadowRecord);
     let committed = 0;
     const conflicts: FindingKey[] = [];
     records.forEach((record, index) => {

@@ -16,11 +16,11 @@ import {
 } from "../../core/hub/contracts.ts";
 import {
   type CommitResult,
+  checkShadowRecord,
   mergeCustomerTouched,
   type RecordState,
   type ShadowRecord,
   type ShadowStore,
-  shadowUpdatedAtMs,
 } from "../../ports/shadow-store.ts";
 
 /** The file name of the shadow database inside a `--state` directory. */
@@ -41,7 +41,11 @@ export function sqliteShadowPath(stateDir: string): string {
   return join(stateDir, SHADOW_DB_FILE);
 }
 
-const SCHEMA_VERSION = 1;
+/**
+ * Schema versions (`PRAGMA user_version`): 1 = the first layout; 2 = adds `observed_at`. A file
+ * of an older version is migrated when opened; a newer one is refused.
+ */
+const SCHEMA_VERSION = 2;
 /** Keys per `IN (...)` lookup: one statement step per chunk instead of one per key. */
 const GET_CHUNK = 100;
 
@@ -55,6 +59,7 @@ CREATE TABLE IF NOT EXISTS shadow (
   content_hash      TEXT NOT NULL,
   updated_at        TEXT NOT NULL,
   updated_at_ms     INTEGER NOT NULL,
+  observed_at       TEXT,
   created_at        TEXT NOT NULL,
   first_observed_at TEXT,
   record_state      TEXT NOT NULL CHECK (record_state IN ('ACTIVE', 'ARCHIVED')),
@@ -74,6 +79,8 @@ interface Row {
   content_hash: string;
   updated_at: string;
   updated_at_ms: number;
+  /** NULL in rows written before schema version 2, and for records without one. */
+  observed_at: string | null;
   created_at: string;
   first_observed_at: string | null;
   record_state: string;
@@ -99,6 +106,7 @@ function toRecord(row: Row): ShadowRecord {
     key: { accountId: row.account_id, region: row.region, productArn: row.product_arn, id: row.finding_id },
     contentHash: row.content_hash,
     updatedAt: row.updated_at,
+    ...(row.observed_at === null ? {} : { observedAt: row.observed_at }),
     createdAt: row.created_at,
     ...(row.first_observed_at === null ? {} : { firstObservedAt: row.first_observed_at }),
     recordState: row.record_state as RecordState,
@@ -128,11 +136,13 @@ export class SqliteShadowStore implements ShadowStore {
     // updatedAt replaces a stored record; `changes` tells the caller whether it won.
     this.#upsert = db.prepare<(string | number | null)[]>(`
       INSERT INTO shadow (pk, account_id, region, product_arn, finding_id, content_hash, updated_at,
-        updated_at_ms, created_at, first_observed_at, record_state, scope, customer_touched, last_sent_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        updated_at_ms, observed_at, created_at, first_observed_at, record_state, scope, customer_touched,
+        last_sent_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (pk) DO UPDATE SET
         content_hash = excluded.content_hash, updated_at = excluded.updated_at,
-        updated_at_ms = excluded.updated_at_ms, created_at = excluded.created_at,
+        updated_at_ms = excluded.updated_at_ms, observed_at = excluded.observed_at,
+        created_at = excluded.created_at,
         first_observed_at = excluded.first_observed_at, record_state = excluded.record_state,
         scope = excluded.scope, customer_touched = shadow.customer_touched | excluded.customer_touched,
         last_sent_ms = excluded.last_sent_ms
@@ -158,6 +168,7 @@ export class SqliteShadowStore implements ShadowStore {
             record.contentHash,
             record.updatedAt,
             times[index] as number,
+            record.observedAt ?? null,
             record.createdAt,
             record.firstObservedAt ?? null,
             record.recordState,
@@ -191,7 +202,7 @@ export class SqliteShadowStore implements ShadowStore {
   }
 
   async commit(records: readonly ShadowRecord[]): Promise<CommitResult> {
-    const times = records.map(shadowUpdatedAtMs);
+    const times = records.map(checkShadowRecord);
     if (records.length === 0) return { committed: 0, conflicts: [] };
     return this.#commitAll(records, times);
   }
@@ -214,9 +225,35 @@ export class SqliteShadowStore implements ShadowStore {
   }
 }
 
+/** Columns added after schema version 1, with their definitions, in the order they were added. */
+const ADDED_COLUMNS: ReadonlyArray<readonly [name: string, definition: string]> = [["observed_at", "TEXT"]];
+
+/**
+ * Creates the schema in a new file, or brings an older file up to `SCHEMA_VERSION` by adding the
+ * missing columns (rows written before keep NULL there, which reads as "absent"). One IMMEDIATE
+ * transaction: two processes opening the same old file at once take turns, and the second finds
+ * the columns already added instead of failing on a duplicate column.
+ */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const version = Number(db.pragma("user_version", { simple: true }));
+    // Re-read under the lock: another process may have migrated the file meanwhile.
+    if (version >= SCHEMA_VERSION) return;
+    db.exec(SCHEMA);
+    const present = new Set(
+      (db.pragma("table_info(shadow)") as { name: string }[]).map((column) => column.name),
+    );
+    for (const [name, definition] of ADDED_COLUMNS) {
+      if (!present.has(name)) db.exec(`ALTER TABLE shadow ADD COLUMN ${name} ${definition}`);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
 /**
  * Opens (creating if needed) the SQLite shadow store at `path`: WAL journal, a busy timeout for
- * a second process, the schema and the (account, Region, scope, RecordState) index.
+ * a second process, the schema and the (account, Region, scope, RecordState) index; a file of an
+ * older schema version is migrated in place.
  * @throws ConfigurationError when the file cannot be opened or was written by a newer schema.
  */
 export function openSqliteShadowStore(options: SqliteShadowStoreOptions): SqliteShadowStore {
@@ -243,8 +280,8 @@ export function openSqliteShadowStore(options: SqliteShadowStoreOptions): Sqlite
         `the shadow store ${path} has schema version ${version}; this shadowhub understands ${SCHEMA_VERSION}: upgrade shadowhub or use another --state DIR`,
       );
     }
-    db.exec(SCHEMA);
-    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // Only an old or new file takes the write lock here; opening a current one writes nothing.
+    if (version < SCHEMA_VERSION) migrate(db);
   } catch (error) {
     db.close();
     if (error instanceof ConfigurationError) throw error;

@@ -30,13 +30,6 @@ import { findingKeyOf } from "./finding-key.ts";
  */
 export const DEFAULT_REFRESH_BEFORE_EXPIRY_MS = 30 * DAY_MS;
 
-/**
- * A shadow record with the observation time the plan would like the store to keep. `observedAt`
- * is the report time of the latest observation (before any +1 ms bump); stores that do not keep
- * it fall back to `updatedAt`, which is exact except after a bump (see `docs/pipeline.md`).
- */
-export type PlanShadowRecord = ShadowRecord & { readonly observedAt?: string };
-
 /** One finding from a converted report. */
 export interface IncomingFinding {
   readonly finding: AwsSecurityFinding;
@@ -54,7 +47,7 @@ export interface PlannedSend {
   readonly action: SendAction;
   readonly key: FindingKey;
   readonly finding: AwsSecurityFinding;
-  readonly shadow: Omit<PlanShadowRecord, "lastSentMs">;
+  readonly shadow: Omit<ShadowRecord, "lastSentMs">;
   readonly source?: string;
 }
 
@@ -140,10 +133,12 @@ export function planCounts(plan: ImportPlan): PlanCounts {
   return counts;
 }
 
-/** Observation time of a shadow in epoch ms: `observedAt` when the store keeps it, else `updatedAt`. */
+/**
+ * Observation time of a shadow in epoch ms: its `observedAt`, or `updatedAt` for a record written
+ * before the stores kept `observedAt` (exact unless that record's `UpdatedAt` had been bumped).
+ */
 export function observedMs(shadow: ShadowRecord): number {
-  const observed = (shadow as PlanShadowRecord).observedAt;
-  return parseAsffTimestamp(observed) ?? parseAsffTimestamp(shadow.updatedAt) ?? 0;
+  return parseAsffTimestamp(shadow.observedAt) ?? parseAsffTimestamp(shadow.updatedAt) ?? 0;
 }
 
 /**
