@@ -171,6 +171,40 @@ describe("planImport: changed findings", () => {
     assert.equal(send.finding.UpdatedAt, "2026-01-01T00:00:00.002Z");
   });
 
+  it("sends a second and a third change carrying the same report time, each 1 ms later, and keeps observedAt at the report time", () => {
+    // Each step commits what the plan produced, as the pipeline does after Security Hub accepted it.
+    let shadows: ShadowRecord[] = [];
+    const step = (title: string, updatedAt = T0) => {
+      const send = only(plan([finding("a", { Title: title, UpdatedAt: updatedAt })], shadows).sends);
+      shadows = [{ ...send.shadow, lastSentMs: NOW }];
+      return send;
+    };
+    const sends = [step("first"), step("second"), step("third")];
+    assert.deepEqual(
+      sends.map((s) => [s.action, s.finding.UpdatedAt, s.shadow.updatedAt, s.shadow.observedAt]),
+      [
+        ["create", T0, T0, T0],
+        ["update", "2026-01-01T00:00:00.001Z", "2026-01-01T00:00:00.001Z", T0],
+        ["update", "2026-01-01T00:00:00.002Z", "2026-01-01T00:00:00.002Z", T0],
+      ],
+    );
+    // A genuinely older report is still stale after the bumps.
+    const older = plan([finding("a", { Title: "older", UpdatedAt: "2025-12-31T23:59:59.999Z" })], shadows);
+    assert.equal(only(older.skips).action, "stale");
+    // A later report after the bumps lands with its own time, which becomes the observation.
+    const later = step("later", T1);
+    assert.deepEqual([later.finding.UpdatedAt, later.shadow.observedAt], [T1, T1]);
+  });
+
+  it("falls back to updatedAt for a shadow written before stores kept observedAt", () => {
+    const legacy = shadowOf(finding("a"), { updatedAt: "2026-01-01T00:00:00.001Z" });
+    assert.equal(Object.hasOwn(legacy, "observedAt"), false);
+    const p = plan([finding("a", { Title: "third" })], [legacy]);
+    assert.equal(only(p.skips).action, "stale");
+    const send = only(plan([finding("a", { Title: "third", UpdatedAt: T1 })], [legacy]).sends);
+    assert.equal(send.shadow.observedAt, T1);
+  });
+
   it("keeps CreatedAt and FirstObservedAt from the shadow and advances LastObservedAt", () => {
     const shadow = shadowOf(finding("a"), {
       createdAt: "2025-12-01T00:00:00.000Z",
