@@ -2,9 +2,14 @@
  * Generates `lambdas/core/asff/generated/asff-schema.json`, the JSON Schema (draft-07) of ASFF
  * 2018-10-08 and of the BatchUpdateFindings request, from the botocore Security Hub service model.
  *
- * It also precompiles the schema with ajv's standalone code generator to
- * `generated/asff-validators.js`, so run time loads ready-made validate functions instead of
- * compiling 600+ definitions on every cold start.
+ * It also precompiles the schema with ajv's standalone code generator, so run time loads ready-made
+ * validate functions instead of compiling 600+ definitions on every cold start:
+ * - `generated/asff-validators.js`: the finding and BatchUpdateFindings validators, except
+ * - `generated/asff-lazy/<Definition>.cjs`: one chunk per `Resources[].Details` type and per
+ *   rarely filled finding member (`LAZY_FINDING_MEMBERS`), loaded on first use. The 101 Details
+ *   types are 85% of the generated code and a finding rarely carries more than one of them;
+ *   keeping them out of the main module keeps the Lambda bundle under 1 MB and its cold start
+ *   short (see `bench/lambda.bench.ts`).
  *
  * Usage: node --import tsx scripts/generate-asff-schema.ts [--model PATH] [--out DIR] [--check]
  *   --model  the botocore `service-2.json` or `service-2.json.gz` (default: the python botocore install)
@@ -28,12 +33,18 @@
  *   `Partition` values) are added the same way, matching `@aws-sdk/client-securityhub`.
  */
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { _, Ajv, type KeywordCxt, nil } from "ajv";
+import namesModule from "ajv/dist/compile/names.js";
 import standaloneModule from "ajv/dist/standalone/index.js";
+import codeModule from "ajv/dist/vocabularies/code.js";
 import {
+  LAZY_CHUNK_DIR,
+  LAZY_REF_KEYWORD,
+  LAZY_REF_PREFIX,
   NON_EMPTY_PATTERN,
   newAsffAjv,
   PRECOMPILED_ROOTS,
@@ -77,6 +88,8 @@ const DEFAULT_MODEL =
 const DEFAULT_OUT = join(here, "..", "lambdas", "core", "asff", "generated");
 const SCHEMA_FILE = "asff-schema.json";
 const VALIDATORS_FILE = "asff-validators.js";
+/** The chunks' directory inside the output directory (`validate.ts` loads them from there). */
+const CHUNK_SUBDIR = basename(LAZY_CHUNK_DIR);
 
 const MAP_50_128_1024: Schema = {
   maxProperties: 50,
@@ -400,26 +413,171 @@ export function generateSchema(model: Model, modelDigest: string): Schema {
   }) as Schema;
 }
 
+/** What the generator needs from ajv's CommonJS internals (their default export is `module.exports`). */
+type Names = typeof import("ajv/dist/compile/names.js")["default"];
+const N = ((namesModule as { default?: Names }).default ?? namesModule) as Names;
+const { callValidateCode } = codeModule;
+
 /**
- * Precompiles `schema` into an ES module exporting `createValidators(require, fastRegExp,
- * asffFormats)`. ajv emits CommonJS-style code that refers to those three names; wrapping it in a
- * function that receives them keeps the generated file free of imports.
+ * Members of a finding that scanners rarely fill (Security Hub's own products and GuardDuty do):
+ * their validators are lazily loaded chunks too, like the Details types. The common ones (Severity,
+ * Remediation, Resources, Vulnerabilities, Compliance, FindingProviderFields, ...) stay in the main
+ * module so a typical finding loads no chunk but its Details type.
  */
-export function generateValidatorsModule(schema: Schema): string {
-  const ajv = newAsffAjv(true);
-  ajv.addSchema({ $id: "asff", definitions: schema.definitions as Schema });
-  // A CommonJS module: Node hands ESM importers `module.exports`, which also carries `.default`.
-  const code = standaloneModule.default(ajv, { ...PRECOMPILED_ROOTS });
+export const LAZY_FINDING_MEMBERS = [
+  "Action",
+  "Detection",
+  "Malware",
+  "Network",
+  "NetworkPath",
+  "PatchSummary",
+  "Process",
+  "ThreatIntelIndicators",
+  "Threats",
+] as const;
+
+/** The definition a member refers to, directly (`$ref`) or as list items; `undefined` for inline schemas. */
+function referencedDefinition(member: Json | undefined): string | undefined {
+  if (!isSchema(member)) return undefined;
+  const ref = member.$ref ?? (isSchema(member.items) ? member.items.$ref : undefined);
+  return typeof ref === "string" && ref.startsWith("#/definitions/")
+    ? ref.slice("#/definitions/".length)
+    : undefined;
+}
+
+/** `member` with its reference to `definition` replaced by the lazy keyword. */
+function lazyMember(member: Schema, definition: string): Schema {
+  const lazy = { [LAZY_REF_KEYWORD]: definition };
+  return member.$ref === undefined ? { ...member, items: lazy } : lazy;
+}
+
+/**
+ * Names of the definitions whose validators become lazily loaded chunks: those that
+ * `ResourceDetails` members refer to (the `Resources[].Details` types) and those of
+ * {@link LAZY_FINDING_MEMBERS}.
+ */
+export function lazyDefinitions(schema: Schema): string[] {
+  return [...lazyMembers(schema.definitions as Schema).values()]
+    .flatMap((members) => [...members.values()])
+    .filter((name, at, all) => all.indexOf(name) === at)
+    .sort();
+}
+
+/** For `ResourceDetails` and `AwsSecurityFinding`: member name → lazily loaded definition. */
+function lazyMembers(definitions: Schema): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  for (const [owner, members] of [
+    ["ResourceDetails", undefined],
+    ["AwsSecurityFinding", LAZY_FINDING_MEMBERS],
+  ] as const) {
+    const properties = (definitions[owner] as Schema | undefined)?.properties;
+    if (!isSchema(properties)) throw new Error(`${owner} has no properties`);
+    const lazy = new Map<string, string>();
+    for (const name of members ?? Object.keys(properties)) {
+      const definition = referencedDefinition(properties[name]);
+      if (definition !== undefined) lazy.set(name, definition);
+      else if (members !== undefined) throw new Error(`${owner}.${name} refers to no definition`);
+    }
+    out.set(owner, lazy);
+  }
+  return out;
+}
+
+/**
+ * The definitions the main module is compiled from: lazily loaded members refer to their chunk
+ * through {@link LAZY_REF_KEYWORD} instead of `$ref`, so their code is not in the main module.
+ */
+function mainDefinitions(schema: Schema): Schema {
+  const definitions = { ...(schema.definitions as Schema) };
+  for (const [owner, lazy] of lazyMembers(definitions)) {
+    const def = definitions[owner] as Schema;
+    const properties: Schema = { ...(def.properties as Schema) };
+    for (const [name, definition] of lazy)
+      properties[name] = lazyMember(properties[name] as Schema, definition);
+    definitions[owner] = { ...def, properties };
+  }
+  return definitions;
+}
+
+/**
+ * An ajv instance for precompiling, which also knows {@link LAZY_REF_KEYWORD}: it calls the chunk's
+ * validate function exactly as ajv calls a `$ref`'s (same data, `instancePath`, parent and root),
+ * and appends its errors the same way, so the errors and their order do not change.
+ */
+function precompilingAjv(): Ajv {
+  const ajv = newAsffAjv({ Ajv, _ }, true);
+  ajv.addKeyword({
+    keyword: LAZY_REF_KEYWORD,
+    schemaType: "string",
+    code(cxt: KeywordCxt) {
+      const { gen } = cxt;
+      const id = `${LAZY_REF_PREFIX}${String(cxt.schema)}`;
+      // `require` is the loader `createValidators` receives; it loads the chunk on first use.
+      const validate = gen.const("lazy", _`require(${id})`);
+      cxt.result(callValidateCode(cxt, validate, nil), undefined, () => {
+        const errors = _`${validate}.errors`;
+        gen.assign(N.vErrors, _`${N.vErrors} === null ? ${errors} : ${N.vErrors}.concat(${errors})`);
+        gen.assign(N.errors, _`${N.vErrors}.length`);
+      });
+    },
+  });
+  return ajv;
+}
+
+/** Wraps ajv's CommonJS-style standalone code in a function that receives its three dependencies. */
+function wrap(code: string, header: string, open: string, close: string): string {
   return [
-    "// Generated by scripts/generate-asff-schema.ts (ajv standalone code of asff-schema.json). Do not edit.",
-    "export function createValidators(require, fastRegExp, asffFormats) {",
+    header,
+    open,
     "const exports = {};",
     "const module = { exports };",
     code,
     "return module.exports;",
-    "}",
+    close,
     "",
   ].join("\n");
+}
+
+/**
+ * Precompiles `schema` into an ES module exporting `createValidators(require, fastRegExp,
+ * asffFormats)`. ajv emits CommonJS-style code that refers to those three names; wrapping it in a
+ * function that receives them keeps the generated file free of imports. `Resources[].Details`
+ * types are not in it: their validators come from `require("asff-lazy:<Definition>")`
+ * ({@link generateLazyChunks}).
+ */
+export function generateValidatorsModule(schema: Schema): string {
+  const ajv = precompilingAjv();
+  ajv.addSchema({ $id: "asff", definitions: mainDefinitions(schema) });
+  // A CommonJS module: Node hands ESM importers `module.exports`, which also carries `.default`.
+  const code = standaloneModule.default(ajv, { ...PRECOMPILED_ROOTS });
+  return wrap(
+    code,
+    "// Generated by scripts/generate-asff-schema.ts (ajv standalone code of asff-schema.json). Do not edit.",
+    "export function createValidators(require, fastRegExp, asffFormats) {",
+    "}",
+  );
+}
+
+/**
+ * Precompiles each lazily loaded definition ({@link lazyDefinitions}) into its own CommonJS chunk,
+ * `<Definition>.cjs`, exporting the same kind of `createValidators(require, fastRegExp,
+ * asffFormats)` whose result's `validate` checks that definition. CommonJS so that the validator
+ * can load it synchronously with `require`.
+ */
+export function generateLazyChunks(schema: Schema): Record<string, string> {
+  const ajv = precompilingAjv();
+  ajv.addSchema({ $id: "asff", definitions: schema.definitions as Schema });
+  const chunks: Record<string, string> = {};
+  for (const name of lazyDefinitions(schema)) {
+    const code = standaloneModule.default(ajv, { validate: `asff#/definitions/${name}` });
+    chunks[`${name}.cjs`] = wrap(
+      code,
+      `// Generated by scripts/generate-asff-schema.ts (ajv standalone code of asff-schema.json, definition ${name}). Do not edit.\n"use strict";`,
+      "module.exports = function createValidators(require, fastRegExp, asffFormats) {",
+      "};",
+    );
+  }
+  return chunks;
 }
 
 function main(argv: string[]): number {
@@ -434,33 +592,44 @@ function main(argv: string[]): number {
   const digest = createHash("sha256").update(text).digest("hex");
   const model = JSON.parse(text.toString("utf8")) as Model;
   const schema = generateSchema(model, digest);
+  const chunks = generateLazyChunks(schema);
   const outputs: Record<string, string> = {
     [SCHEMA_FILE]: `${JSON.stringify(schema, null, 1)}\n`,
     [VALIDATORS_FILE]: generateValidatorsModule(schema),
   };
+  for (const [name, chunk] of Object.entries(chunks)) outputs[join(CHUNK_SUBDIR, name)] = chunk;
+  const chunkDir = join(outDir, CHUNK_SUBDIR);
+  // Chunks of definitions that no longer exist would be shipped for nothing: they count as stale.
+  const leftovers = existsSync(chunkDir)
+    ? readdirSync(chunkDir).filter((name) => chunks[name] === undefined)
+    : [];
   if (argv.includes("--check")) {
     let stale = 0;
     for (const [name, output] of Object.entries(outputs)) {
       const path = join(outDir, name);
-      let current = "";
-      try {
-        current = readFileSync(path, "utf8");
-      } catch {
-        current = "";
-      }
+      const current = existsSync(path) ? readFileSync(path, "utf8") : "";
       if (current !== output) {
         stale += 1;
         process.stderr.write(`${path} is out of date: run scripts/generate-asff-schema.ts\n`);
       }
     }
+    for (const name of leftovers) {
+      stale += 1;
+      process.stderr.write(
+        `${join(chunkDir, name)} is not generated any more: run scripts/generate-asff-schema.ts\n`,
+      );
+    }
     if (stale === 0) process.stdout.write(`${outDir}: generated files are up to date\n`);
     return stale === 0 ? 0 : 1;
   }
+  mkdirSync(chunkDir, { recursive: true });
+  for (const name of leftovers) rmSync(join(chunkDir, name));
   for (const [name, output] of Object.entries(outputs)) writeFileSync(join(outDir, name), output);
   const definitions = schema.definitions as Schema;
   const details = ((definitions.ResourceDetails as Schema).properties as Schema) ?? {};
+  const chunkBytes = Object.values(chunks).reduce((sum, chunk) => sum + chunk.length, 0);
   process.stdout.write(
-    `wrote ${outDir}: ${Object.keys(definitions).length} definitions, ${Object.keys(details).length} Resources[].Details types; ${SCHEMA_FILE} ${outputs[SCHEMA_FILE]?.length} bytes, ${VALIDATORS_FILE} ${outputs[VALIDATORS_FILE]?.length} bytes\n`,
+    `wrote ${outDir}: ${Object.keys(definitions).length} definitions, ${Object.keys(details).length} Resources[].Details types; ${SCHEMA_FILE} ${outputs[SCHEMA_FILE]?.length} bytes, ${VALIDATORS_FILE} ${outputs[VALIDATORS_FILE]?.length} bytes, ${Object.keys(chunks).length} chunks in ${CHUNK_SUBDIR}/ ${chunkBytes} bytes\n`,
   );
   return 0;
 }

@@ -8,13 +8,27 @@
  * Schema and ajv, so the same keywords give the same verdicts and the same messages, and the 600+
  * nested shapes (101 `Resources[].Details` types) come from the model, not from hand-written code.
  * Why precompiled: compiling the schema takes about a second, on every cold start; loading the
- * generated functions takes a fraction of that.
+ * generated functions takes a fraction of that. The 101 `Resources[].Details` types are 85% of
+ * that code, so each (and a few rarely used finding members) is a separate chunk
+ * (`generated/asff-lazy/<Definition>.cjs`) loaded synchronously the first time a finding needs it: the Lambda bundle stays small and its
+ * cold start short. Loading a generated module is the only thing this file does besides
+ * computing; it reads no other file.
  */
+
+import { createRequire } from "node:module";
 import type { AnySchemaObject, ErrorObject } from "ajv";
 import ucs2lengthModule from "ajv/dist/runtime/ucs2length.js";
-import { asffFormats, fastRegExp, newAsffAjv, PRECOMPILED_ROOTS } from "./ajv-setup.ts";
+import { ConfigurationError } from "../errors.ts";
+import {
+  type AjvPackage,
+  asffFormats,
+  fastRegExp,
+  LAZY_CHUNK_DIR,
+  LAZY_REF_PREFIX,
+  newAsffAjv,
+  PRECOMPILED_ROOTS,
+} from "./ajv-setup.ts";
 import { type AjvErrorLike, groupAjvErrors } from "./ajv6-messages.ts";
-import schemaDocument from "./generated/asff-schema.json" with { type: "json" };
 import { createValidators, type PrecompiledValidate } from "./generated/asff-validators.js";
 import { MAX_FINDING_BYTES } from "./limits.ts";
 
@@ -45,7 +59,6 @@ export interface ValidateFindingOptions {
 export const ASFF_ERROR_PREFIX = "Finding does not adhere to Amazon Finding Format.";
 
 type Schema = { [key: string]: unknown };
-const DEFINITIONS = (schemaDocument as unknown as { definitions: Record<string, Schema> }).definitions;
 
 interface Validators {
   readonly finding: PrecompiledValidate;
@@ -65,9 +78,45 @@ function commonJsDefault(imported: unknown): unknown {
   return typeof imported === "function" ? imported : (imported as { default: unknown }).default;
 }
 
-/** ajv's precompiled code asks for its one run-time helper by module id. */
+/**
+ * Loads modules that are not imported up front: the Details chunks and, for strict mode only, ajv
+ * and the schema. Relative to this file in the source tree, relative to the handler in a Lambda
+ * bundle (where the house function copies `generated/asff-lazy`, and which has no ajv).
+ */
+const lazyRequire = createRequire(import.meta.url);
+
+/** The Details validators loaded so far, by definition name. */
+const lazyValidators = new Map<string, PrecompiledValidate>();
+
+type ValidatorsFactory = (
+  require: (id: string) => unknown,
+  regExp: typeof fastRegExp,
+  formats: typeof asffFormats,
+) => { validate: PrecompiledValidate };
+
+/** The validator of one `Resources[].Details` type, from its chunk (loaded on first use). */
+function lazyValidator(definition: string): PrecompiledValidate {
+  const loaded = lazyValidators.get(definition);
+  if (loaded !== undefined) return loaded;
+  const file = `./${LAZY_CHUNK_DIR}/${definition}.cjs`;
+  let factory: ValidatorsFactory;
+  try {
+    factory = lazyRequire(file) as ValidatorsFactory;
+  } catch (error) {
+    throw new ConfigurationError(
+      `The ASFF validator of ${definition} (${file}) cannot be loaded next to ${import.meta.url}: bundles must ship lambdas/core/asff/${LAZY_CHUNK_DIR} beside the handler (lib/house-function.ts does), and the source tree must be regenerated with scripts/generate-asff-schema.ts.`,
+      { cause: error },
+    );
+  }
+  const validate = factory(runtimeHelper, fastRegExp, asffFormats).validate;
+  lazyValidators.set(definition, validate);
+  return validate;
+}
+
+/** ajv's precompiled code asks for its run-time helper and the lazily loaded validators by id. */
 function runtimeHelper(id: string): unknown {
   if (id === "ajv/dist/runtime/ucs2length") return UCS2LENGTH;
+  if (id.startsWith(LAZY_REF_PREFIX)) return lazyValidator(id.slice(LAZY_REF_PREFIX.length));
   throw new Error(`asff-validators.js needs ${id}: re-run scripts/generate-asff-schema.ts`);
 }
 
@@ -80,11 +129,23 @@ function openValidators(): Validators {
 /** The schema with every structure closed to members it does not define, compiled at run time. */
 function closedValidators(): Validators {
   if (cache.closed) return cache.closed;
+  let ajvPackage: AjvPackage;
+  let schemaDocument: { definitions: Record<string, Schema> };
+  try {
+    // Loaded here, not imported: only strict mode compiles, and the Lambda bundle carries neither.
+    ajvPackage = lazyRequire("ajv") as AjvPackage;
+    schemaDocument = lazyRequire("./generated/asff-schema.json") as typeof schemaDocument;
+  } catch (error) {
+    throw new ConfigurationError(
+      'unknownProperties: "reject" compiles the ASFF schema at run time and needs the ajv package and generated/asff-schema.json, which this bundle does not ship; use the default ("ignore") here.',
+      { cause: error },
+    );
+  }
   const definitions: Record<string, Schema> = {};
-  for (const [name, def] of Object.entries(DEFINITIONS)) {
+  for (const [name, def] of Object.entries(schemaDocument.definitions)) {
     definitions[name] = def.properties === undefined ? def : { ...def, additionalProperties: false };
   }
-  const ajv = newAsffAjv();
+  const ajv = newAsffAjv(ajvPackage);
   ajv.addSchema({ $id: "asff", definitions } as AnySchemaObject);
   cache.closed = {
     finding: ajv.compile({ $ref: PRECOMPILED_ROOTS.finding }),
