@@ -102,6 +102,14 @@ export interface ParseContext {
 }
 
 /**
+ * One step of a streaming parse (`ReportParser.parseItems`): a finding draft, or a failure that
+ * concerns one entry of the report.
+ */
+export type ParseItem =
+  | { readonly draft: FindingDraft; readonly failure?: undefined }
+  | { readonly failure: ConversionFailure; readonly draft?: undefined };
+
+/**
  * A report format. Built-in parsers and custom plugins implement the same interface.
  * `detect` must be cheap and must not throw; `parse` may throw `InputError` for a report it
  * cannot read at all, and otherwise returns drafts plus per-finding failures.
@@ -120,4 +128,12 @@ export interface ReportParser {
   detect(document: unknown): boolean;
   /** Turns the parsed document into finding drafts. */
   parse(document: unknown, context: ParseContext): { drafts: FindingDraft[]; failures?: ConversionFailure[] };
+  /**
+   * Optional streaming form of `parse`: the same drafts and failures, handed out one at a time, so
+   * that `convertReportBatches` can finalize and forward each batch before the next drafts exist
+   * (a 100,000-finding report is then never held as drafts and findings at once). Drafts come in
+   * `parse`'s order; failures may come between them. May throw `InputError` like `parse`, before
+   * the first item. Without it, `convertReportBatches` calls `parse`.
+   */
+  parseItems?(document: unknown, context: ParseContext): Iterable<ParseItem>;
 }

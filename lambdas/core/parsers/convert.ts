@@ -5,15 +5,27 @@
  * batch are converted as usual. An empty report (a scan with no results) is a clean scan: no
  * findings and no failure.
  */
+
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import { MAX_FINDINGS_PER_IMPORT } from "../asff/limits.ts";
 import { describeError, InputError } from "../errors.ts";
 import type {
   ConversionContext,
   ConversionFailure,
   ConversionResult,
+  FindingDraft,
+  ParseContext,
+  ParseItem,
   ParserOptions,
   ReportInput,
+  ReportParser,
 } from "./contracts.ts";
-import { type FindingValidator, finalizeDrafts } from "./finalize.ts";
+import {
+  createFinalizer,
+  type FinalizeOptions,
+  type FinalizeStep,
+  type FindingValidator,
+} from "./finalize.ts";
 import { createRegistry, type ParserRegistry } from "./registry.ts";
 import { type ParseLimits, parseReport } from "./safe-json.ts";
 
@@ -50,23 +62,19 @@ function describeShape(document: unknown): string {
   return `an object with keys ${keys.length > 0 ? keys.map((k) => JSON.stringify(k)).join(", ") : "(none)"}`;
 }
 
-/**
- * Converts one report. `registry` defaults to the built-in formats; `input.format` (`auto` when
- * absent) selects the parser. Every finding returned is valid ASFF; everything that went wrong is
- * in `failures`.
- */
-export function convertReport(
-  input: ReportInput,
-  ctx: ConversionContext,
-  registry: ParserRegistry = builtInRegistry(),
-  options: ConvertOptions = {},
-): ConversionResult {
+/** A readable report with its parser, or the report-level failure that stops it. */
+type Prepared =
+  | { readonly parser: ReportParser; readonly document: unknown; readonly failure?: undefined }
+  | { readonly failure: ConversionFailure; readonly format?: string; readonly parser?: undefined };
+
+/** Decodes, parses and inspects the report and picks its parser. */
+function prepare(input: ReportInput, registry: ParserRegistry, options: ParseLimits): Prepared {
   const { source } = input;
   let document: unknown;
   try {
     document = parseReport(source, input.content, options);
   } catch (error) {
-    return { source, findings: [], failures: [failureFrom(source, error, "valid JSON")] };
+    return { failure: failureFrom(source, error, "valid JSON") };
   }
   const requested = input.format ?? "auto";
   const parser = requested === "auto" ? registry.detect(document) : registry.get(requested);
@@ -75,15 +83,65 @@ export function convertReport(
       requested === "auto"
         ? `${source}: unknown report format: ${describeShape(document)} matches none of ${registry.names().join(", ")}; pass --format or a custom --parser`
         : `${source}: unknown format '${requested}'; known formats: auto, ${registry.names().join(", ")}`;
-    return { source, findings: [], failures: [{ source, rule: "known format", message }] };
+    return { failure: { source, rule: "known format", message } };
   }
-  let drafts: ReturnType<typeof parser.parse>;
+  return { parser, document };
+}
+
+function finalizeOptions(source: string, parser: ReportParser, options: ConvertOptions): FinalizeOptions {
+  return {
+    source,
+    format: parser.name,
+    ...(parser.passthrough ? { passthrough: true } : {}),
+    ...(options.overrideIdentity ? { overrideIdentity: true } : {}),
+    ...(options.validate ? { validate: options.validate } : {}),
+  };
+}
+
+/** Runs `parse` and checks that it returned the documented shape. */
+function runParse(
+  parser: ReportParser,
+  document: unknown,
+  context: ParseContext,
+): { drafts: FindingDraft[]; failures?: ConversionFailure[] } {
+  const parsed = parser.parse(document, context);
+  if (!parsed || !Array.isArray(parsed.drafts)) {
+    throw new Error(`parser '${parser.name}' returned ${describeShape(parsed)} instead of { drafts: [...] }`);
+  }
+  return parsed;
+}
+
+/**
+ * Converts one report. `registry` defaults to the built-in formats; `input.format` (`auto` when
+ * absent) selects the parser. Every finding returned is valid ASFF; everything that went wrong is
+ * in `failures` (the parser's first, then the finalizer's).
+ */
+export function convertReport(
+  input: ReportInput,
+  ctx: ConversionContext,
+  registry: ParserRegistry = builtInRegistry(),
+  options: ConvertOptions = {},
+): ConversionResult {
+  const { source } = input;
+  const prepared = prepare(input, registry, options);
+  if (prepared.failure !== undefined) return { source, findings: [], failures: [prepared.failure] };
+  const { parser, document } = prepared;
+  const context: ParseContext = { source, conversion: ctx, options };
+  const findings: AwsSecurityFinding[] = [];
+  const parseFailures: ConversionFailure[] = [];
+  const finalizeFailures: ConversionFailure[] = [];
+  const finalizer = createFinalizer(ctx, finalizeOptions(source, parser, options));
   try {
-    drafts = parser.parse(document, { source, conversion: ctx, options });
-    if (!drafts || !Array.isArray(drafts.drafts)) {
-      throw new Error(
-        `parser '${parser.name}' returned ${describeShape(drafts)} instead of { drafts: [...] }`,
-      );
+    if (parser.parseItems) {
+      // Each draft is finalized as soon as it exists: no array of 100,000 drafts next to the findings.
+      for (const item of parser.parseItems(document, context)) {
+        if (item.failure !== undefined) parseFailures.push(item.failure);
+        else keep(finalizer.add(item.draft), findings, finalizeFailures);
+      }
+    } else {
+      const parsed = runParse(parser, document, context);
+      if (parsed.failures) parseFailures.push(...parsed.failures);
+      for (const draft of parsed.drafts) keep(finalizer.add(draft), findings, finalizeFailures);
     }
   } catch (error) {
     return {
@@ -93,14 +151,108 @@ export function convertReport(
       failures: [failureFrom(source, error, `${parser.name} format`)],
     };
   }
-  const { findings, failures } = finalizeDrafts(drafts.drafts, ctx, {
-    source,
-    format: parser.name,
-    ...(parser.passthrough ? { passthrough: true } : {}),
-    ...(options.overrideIdentity ? { overrideIdentity: true } : {}),
-    ...(options.validate ? { validate: options.validate } : {}),
-  });
-  return { source, format: parser.name, findings, failures: [...(drafts.failures ?? []), ...failures] };
+  return { source, format: parser.name, findings, failures: [...parseFailures, ...finalizeFailures] };
+}
+
+function keep(step: FinalizeStep, findings: AwsSecurityFinding[], failures: ConversionFailure[]): void {
+  if (step.finding !== undefined) findings.push(step.finding);
+  else if (step.failure !== undefined) failures.push(step.failure);
+}
+
+/** Options of `convertReportBatches`. */
+export interface BatchConvertOptions extends ConvertOptions {
+  /**
+   * Most findings in one batch.
+   * @default 100 (`MAX_FINDINGS_PER_IMPORT`: one BatchImportFindings call)
+   */
+  readonly batchSize?: number;
+}
+
+/** One batch of a streamed conversion. */
+export interface ConversionBatch {
+  readonly source: string;
+  /** The format used; undefined when the report was unreadable. */
+  readonly format?: string;
+  /** At most `batchSize` valid ASFF findings. */
+  readonly findings: AwsSecurityFinding[];
+  /** The failures found since the previous batch. */
+  readonly failures: ConversionFailure[];
+}
+
+/**
+ * Converts one report as a stream of batches of at most `batchSize` findings, for callers that
+ * forward findings as they come (a 100,000-finding report is then never held as 100,000 finished
+ * findings). Parsers with `parseItems` are streamed draft by draft; others are parsed whole and
+ * finalized batch by batch.
+ *
+ * Together the batches hold exactly `convertReport`'s findings, in the same order, and its
+ * failures (a parser's failures may come in a later batch than `convertReport` would list them).
+ * Never throws for bad input: a report-level failure is a batch with no findings. At least one
+ * batch is yielded (the last may be empty), so the caller always learns the format. A parser that
+ * throws after findings were yielded ends the stream with a batch holding that failure.
+ */
+export function* convertReportBatches(
+  input: ReportInput,
+  ctx: ConversionContext,
+  registry: ParserRegistry = builtInRegistry(),
+  options: BatchConvertOptions = {},
+): Generator<ConversionBatch, void, undefined> {
+  const { source } = input;
+  const batchSize = Math.max(1, Math.floor(options.batchSize ?? MAX_FINDINGS_PER_IMPORT));
+  const prepared = prepare(input, registry, options);
+  if (prepared.failure !== undefined) {
+    yield { source, findings: [], failures: [prepared.failure] };
+    return;
+  }
+  const { parser, document } = prepared;
+  const format = parser.name;
+  const context: ParseContext = { source, conversion: ctx, options };
+  const finalizer = createFinalizer(ctx, finalizeOptions(source, parser, options));
+  let findings: AwsSecurityFinding[] = [];
+  let failures: ConversionFailure[] = [];
+  let items: Iterator<ParseItem> | undefined;
+  let drafts: FindingDraft[] | undefined;
+  let next = 0;
+  for (;;) {
+    let item: ParseItem | undefined;
+    try {
+      if (parser.parseItems) {
+        items ??= parser.parseItems(document, context)[Symbol.iterator]();
+        const step = items.next();
+        item = step.done ? undefined : step.value;
+      } else {
+        if (drafts === undefined) {
+          const parsed = runParse(parser, document, context);
+          drafts = parsed.drafts;
+          if (parsed.failures) failures.push(...parsed.failures);
+        }
+        const draft = drafts[next];
+        if (next < drafts.length) {
+          // the finished finding is the caller's: drop the array's reference to its draft
+          (drafts as (FindingDraft | undefined)[])[next] = undefined;
+          next++;
+          item = { draft: draft as FindingDraft };
+        }
+      }
+    } catch (error) {
+      yield {
+        source,
+        format,
+        findings,
+        failures: [...failures, failureFrom(source, error, `${format} format`)],
+      };
+      return;
+    }
+    if (item === undefined) break;
+    if (item.failure !== undefined) failures.push(item.failure);
+    else keep(finalizer.add(item.draft), findings, failures);
+    if (findings.length >= batchSize) {
+      yield { source, format, findings, failures };
+      findings = [];
+      failures = [];
+    }
+  }
+  yield { source, format, findings, failures };
 }
 
 /** Converts several reports independently: one bad report never stops the others. */

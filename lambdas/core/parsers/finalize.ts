@@ -197,6 +197,34 @@ function capList(list: unknown, max: number): unknown {
   return Array.isArray(list) && list.length > max ? list.slice(0, max) : list;
 }
 
+/**
+ * True when `capMap` would return an equal map in the same key order: few enough entries, short
+ * keys and string values, and the kept keys already first. The common case, checked without
+ * allocating.
+ */
+function withinCaps(
+  map: Json,
+  maxEntries: number,
+  maxKey: number,
+  maxValue: number,
+  keep?: (k: string) => boolean,
+): boolean {
+  let n = 0;
+  let keptPrefix = true;
+  for (const key in map) {
+    if (!Object.hasOwn(map, key)) continue;
+    if (++n > maxEntries || key.length > maxKey) return false;
+    const v = map[key];
+    if (typeof v === "string" && v.length > maxValue) return false;
+    if (keep) {
+      if (keep(key)) {
+        if (!keptPrefix) return false;
+      } else keptPrefix = false;
+    }
+  }
+  return true;
+}
+
 function capMap(
   map: unknown,
   maxEntries: number,
@@ -205,6 +233,7 @@ function capMap(
   keep?: (k: string) => boolean,
 ): unknown {
   if (!isObject(map)) return map;
+  if (withinCaps(map, maxEntries, maxKey, maxValue, keep)) return map;
   const out: Json = {};
   const entries = Object.entries(map);
   // entries the caller wants to keep (shadowhub's own keys) go first so a cap never drops them
@@ -215,7 +244,8 @@ function capMap(
   for (const [k, v] of ordered) {
     if (n >= maxEntries) break;
     const key = truncate(k, maxKey);
-    if (key in out) continue;
+    // own keys only: a key such as `constructor` is data, not a clash with Object.prototype
+    if (Object.hasOwn(out, key)) continue;
     out[key] = typeof v === "string" ? truncate(v, maxValue) : v;
     n++;
   }
@@ -251,10 +281,10 @@ export function fitToLimits(f: Json): void {
   for (const holder of [f, isObject(f.FindingProviderFields) ? f.FindingProviderFields : undefined]) {
     if (!holder) continue;
     if (isObject(holder.Severity)) fitString(holder.Severity, "Original", L.severityOriginal, false);
-    holder.Types = capList(holder.Types, L.types);
-    holder.RelatedFindings = capList(holder.RelatedFindings, L.relatedFindings);
-    if (holder.Types === undefined) delete holder.Types;
-    if (holder.RelatedFindings === undefined) delete holder.RelatedFindings;
+    // assigned only when cut: adding and deleting an absent key would slow the object down
+    if (holder.Types !== undefined) setIfChanged(holder, "Types", capList(holder.Types, L.types));
+    if (holder.RelatedFindings !== undefined)
+      setIfChanged(holder, "RelatedFindings", capList(holder.RelatedFindings, L.relatedFindings));
   }
   if (f.ProductFields !== undefined) {
     f.ProductFields = capMap(f.ProductFields, L.productFields, L.productFieldKey, L.productFieldValue, (k) =>
@@ -282,9 +312,12 @@ export function fitToLimits(f: Json): void {
       }
     }
   }
-  if (isObject(f.Compliance)) {
-    f.Compliance.RelatedRequirements = capList(f.Compliance.RelatedRequirements, L.relatedRequirements);
-    if (f.Compliance.RelatedRequirements === undefined) delete f.Compliance.RelatedRequirements;
+  if (isObject(f.Compliance) && f.Compliance.RelatedRequirements !== undefined) {
+    setIfChanged(
+      f.Compliance,
+      "RelatedRequirements",
+      capList(f.Compliance.RelatedRequirements, L.relatedRequirements),
+    );
   }
   if (isObject(f.Note)) fitString(f.Note, "Text", L.noteText, false);
   for (const [key, max] of [
@@ -292,8 +325,12 @@ export function fitToLimits(f: Json): void {
     ["Threats", L.threats],
     ["ThreatIntelIndicators", L.threatIntelIndicators],
   ] as const) {
-    if (f[key] !== undefined) f[key] = capList(f[key], max);
+    if (f[key] !== undefined) setIfChanged(f, key, capList(f[key], max));
   }
+}
+
+function setIfChanged(obj: Json, key: string, value: unknown): void {
+  if (obj[key] !== value) obj[key] = value;
 }
 
 /** UTF-8 bytes of the finding's JSON (exact when it could matter: a UTF-16 unit is at most 3 bytes). */
@@ -451,11 +488,15 @@ export function shrinkToFit(f: Json): number {
   return size;
 }
 
-/** Moves Severity, Types, Confidence, Criticality and RelatedFindings into FindingProviderFields. */
-function moveToProviderFields(f: Json): void {
-  const fpf: Json = isObject(f.FindingProviderFields) ? f.FindingProviderFields : {};
-  if (isObject(f.Severity) && fpf.Severity === undefined) {
-    const { Label, Normalized, Original } = f.Severity;
+/** The attributes a scanner draft carries top-level that belong in `FindingProviderFields` (spec §3.4, §6). */
+const PROVIDER_KEYS = ["Severity", "Types", "Confidence", "Criticality", "RelatedFindings"] as const;
+
+const PROVIDER_KEY_SET: ReadonlySet<string> = new Set(PROVIDER_KEYS);
+
+/** Fills `fpf` from a draft's top-level provider attributes (already sanitized) where `fpf` has none. */
+function fillProviderFields(fpf: Json, moved: Json): void {
+  if (isObject(moved.Severity) && fpf.Severity === undefined) {
+    const { Label, Normalized, Original } = moved.Severity;
     const label = isSeverityLabel(Label)
       ? Label
       : typeof Normalized === "number"
@@ -466,11 +507,10 @@ function moveToProviderFields(f: Json): void {
     if (typeof Original === "string") sev.Original = Original;
     fpf.Severity = sev;
   }
-  for (const key of ["Types", "Confidence", "Criticality", "RelatedFindings"]) {
-    if (f[key] !== undefined && fpf[key] === undefined) fpf[key] = f[key];
+  for (let i = 1; i < PROVIDER_KEYS.length; i++) {
+    const key = PROVIDER_KEYS[i] as string;
+    if (moved[key] !== undefined && fpf[key] === undefined) fpf[key] = moved[key];
   }
-  for (const key of ["Severity", "Types", "Confidence", "Criticality", "RelatedFindings"]) delete f[key];
-  f.FindingProviderFields = fpf;
 }
 
 /** The required identity attributes first, then the rest in draft order: readable output and golden files. */
@@ -487,7 +527,36 @@ const LEADING_KEYS = [
 const LEADING_KEY_SET: ReadonlySet<string> = new Set(LEADING_KEYS);
 
 /** Fields only Security Hub sets; a passthrough of exported findings must not send them back. */
-const SERVICE_OWNED = ["ProcessedAt", "Region"] as const;
+const SERVICE_OWNED_SET: ReadonlySet<string> = new Set(["ProcessedAt", "Region"]);
+
+/**
+ * A sanitized shallow copy of a map the finalizer writes to (FindingProviderFields, ProductFields),
+ * without Security Hub's reserved `aws/` keys when `dropAws`; `undefined` when nothing is left.
+ * Built key by key instead of copied and then pruned: `delete` would turn every finding's map into
+ * a slow dictionary-mode object.
+ */
+function sanitizedCopy(value: Json, dropAws: boolean): Json | undefined {
+  const out: Json = {};
+  let any = false;
+  sizeBound += 2;
+  for (const key of Object.keys(value)) {
+    if (key === "__proto__" || (dropAws && key.startsWith("aws/"))) continue;
+    sizeBound += key.length * 6 + 4;
+    const v = sanitizeInPlace(value[key]);
+    if (v !== undefined) {
+      out[key] = v;
+      any = true;
+    }
+  }
+  return any ? out : undefined;
+}
+
+/** Sets `f[key]` to the sanitized `value` unless nothing is left of it. */
+function putSanitized(f: Json, key: string, value: unknown): void {
+  sizeBound += key.length * 6 + 4;
+  const v = sanitizeInPlace(value);
+  if (v !== undefined) f[key] = v;
+}
 
 /**
  * Finalizes one draft. Returns the finding, or the failure (with the finding Id when known) that
@@ -498,32 +567,63 @@ export function finalizeDraft(
   ctx: ConversionContext,
   options: FinalizeOptions,
 ): { finding: AwsSecurityFinding } | { failure: ConversionFailure } {
-  // The top level, FindingProviderFields and ProductFields are copied (they get per-finding values); the rest is
-  // cleaned in place — drafts belong to the finalizer, and copying every finding twice dominated
-  // the conversion time.
+  // The finding is built in one pass, key by key and already sanitized, in its final key order: the
+  // top level, FindingProviderFields and ProductFields are new objects (they get per-finding values);
+  // nested values are cleaned in place — drafts belong to the finalizer, and copying every finding
+  // twice dominated the conversion time. Nothing is added and deleted again, so the objects stay in
+  // V8's fast mode for the validator and the serializer.
   const source = draft as Json;
+  const passthrough = options.passthrough === true;
   const f: Json = {};
-  // Identity first (readable output and golden files); for scanner drafts with final values, so
-  // no key is added later out of order and the object is built in one pass.
-  if (options.passthrough === true) {
-    for (const key of LEADING_KEYS) if (source[key] !== undefined) f[key] = source[key];
-  } else {
-    f.SchemaVersion = ASFF_SCHEMA_VERSION;
-    if (source.Id !== undefined) f.Id = source.Id;
-    f.ProductArn = ctx.productArn;
-    if (source.GeneratorId !== undefined) f.GeneratorId = source.GeneratorId;
-    f.AwsAccountId = ctx.accountId;
-    const updated = normalizeTimestamp(source.UpdatedAt) ?? formatAsffTimestamp(ctx.nowMs);
-    f.CreatedAt = normalizeTimestamp(source.CreatedAt) ?? updated;
-    f.UpdatedAt = updated;
-  }
-  for (const key of Object.keys(source)) if (!LEADING_KEY_SET.has(key)) f[key] = source[key];
-  for (const key of ["FindingProviderFields", "ProductFields"]) {
-    const value = f[key];
-    if (isObject(value)) f[key] = { ...value };
-  }
   sizeBound = 0;
-  sanitizeInPlace(f);
+  // Identity first (readable output and golden files); for scanner drafts with final values.
+  if (passthrough) {
+    for (const key of LEADING_KEYS) if (source[key] !== undefined) putSanitized(f, key, source[key]);
+  } else {
+    putSanitized(f, "SchemaVersion", ASFF_SCHEMA_VERSION);
+    if (source.Id !== undefined) putSanitized(f, "Id", source.Id);
+    putSanitized(f, "ProductArn", ctx.productArn);
+    if (source.GeneratorId !== undefined) putSanitized(f, "GeneratorId", source.GeneratorId);
+    putSanitized(f, "AwsAccountId", ctx.accountId);
+    const updated = normalizeTimestamp(source.UpdatedAt) ?? formatAsffTimestamp(ctx.nowMs);
+    putSanitized(f, "CreatedAt", normalizeTimestamp(source.CreatedAt) ?? updated);
+    putSanitized(f, "UpdatedAt", updated);
+  }
+  // Scanner drafts carry Severity, Types, ... top-level; they move to FindingProviderFields below.
+  const moved: Json = {};
+  for (const key of Object.keys(source)) {
+    if (LEADING_KEY_SET.has(key)) continue;
+    const value = source[key];
+    if (value === undefined) continue;
+    if (passthrough) {
+      if (SERVICE_OWNED_SET.has(key)) {
+        // counted as before, though it is not sent: the bound stays an upper bound either way
+        sizeBound += key.length * 6 + 4;
+        sanitizeInPlace(value);
+        continue;
+      }
+    } else if (PROVIDER_KEY_SET.has(key)) {
+      sizeBound += key.length * 6 + 4;
+      const v = sanitizeInPlace(value);
+      if (v !== undefined) moved[key] = v;
+      continue;
+    }
+    if ((key === "FindingProviderFields" || key === "ProductFields") && isObject(value)) {
+      sizeBound += key.length * 6 + 4;
+      const copy = sanitizedCopy(value, key === "ProductFields");
+      if (copy !== undefined) f[key] = copy;
+      continue;
+    }
+    if (key === "__proto__") continue;
+    sizeBound += key.length * 6 + 4;
+    let v = sanitizeInPlace(value);
+    if (v !== undefined && !passthrough) {
+      if (key === "FirstObservedAt" || key === "LastObservedAt") v = normalizeTimestamp(v);
+      else if (key === "CompanyName" && ctx.companyName !== undefined) v = ctx.companyName;
+      else if (key === "ProductName" && ctx.productName !== undefined) v = ctx.productName;
+    }
+    if (v !== undefined) f[key] = v;
+  }
   // what finalize adds below: names, ProductFields keys, a Title/Description fallback
   const bound = sizeBound + 16 * 1024;
   const id = typeof f.Id === "string" ? f.Id : undefined;
@@ -536,35 +636,23 @@ export function finalizeDraft(
       message,
     },
   });
-  const passthrough = options.passthrough === true;
 
   if (passthrough) {
     if (f.SchemaVersion === undefined) f.SchemaVersion = ASFF_SCHEMA_VERSION;
     if (options.overrideIdentity || f.ProductArn === undefined) f.ProductArn = ctx.productArn;
     if (options.overrideIdentity || f.AwsAccountId === undefined) f.AwsAccountId = ctx.accountId;
-    for (const key of SERVICE_OWNED) delete f[key];
-    if (isObject(f.ProductFields)) {
-      // `aws/` keys are reserved for Security Hub (spec §1.10); exported findings carry them.
-      for (const key of Object.keys(f.ProductFields)) if (key.startsWith("aws/")) delete f.ProductFields[key];
-    }
     if (f.CompanyName === undefined && ctx.companyName !== undefined) f.CompanyName = ctx.companyName;
     if (f.ProductName === undefined && ctx.productName !== undefined) f.ProductName = ctx.productName;
   } else {
-    for (const key of ["FirstObservedAt", "LastObservedAt"]) {
-      if (f[key] !== undefined) {
-        const t = normalizeTimestamp(f[key]);
-        if (t === undefined) delete f[key];
-        else f[key] = t;
-      }
-    }
-    if (ctx.companyName !== undefined) f.CompanyName = ctx.companyName;
-    if (ctx.productName !== undefined) f.ProductName = ctx.productName;
+    if (ctx.companyName !== undefined && f.CompanyName === undefined) f.CompanyName = ctx.companyName;
+    if (ctx.productName !== undefined && f.ProductName === undefined) f.ProductName = ctx.productName;
     if (f.Title === undefined && typeof f.GeneratorId === "string") f.Title = f.GeneratorId;
     if (f.Description === undefined && typeof f.Title === "string") f.Description = f.Title;
-    moveToProviderFields(f);
+    const fpf: Json = isObject(f.FindingProviderFields) ? f.FindingProviderFields : {};
+    fillProviderFields(fpf, moved);
+    f.FindingProviderFields = fpf;
   }
   const pf: Json = isObject(f.ProductFields) ? f.ProductFields : {};
-  for (const key of Object.keys(pf)) if (key.startsWith("aws/")) delete pf[key];
   if (ctx.scope !== undefined) pf[PRODUCT_FIELD_KEYS.scope] = ctx.scope;
   if (options.format !== undefined && !passthrough) pf[PRODUCT_FIELD_KEYS.format] = options.format;
   if (Object.keys(pf).length > 0) f.ProductFields = pf;
@@ -596,6 +684,40 @@ export function finalizeDraft(
   return { finding: finding as unknown as AwsSecurityFinding };
 }
 
+/** What a `DraftFinalizer` made of one draft. */
+export type FinalizeStep =
+  | { readonly finding: AwsSecurityFinding; readonly failure?: undefined }
+  | { readonly failure: ConversionFailure; readonly finding?: undefined }
+  /** A draft whose Id an earlier draft already had: the same issue listed twice; dropped. */
+  | { readonly duplicate: true; readonly finding?: undefined; readonly failure?: undefined };
+
+/**
+ * Finalizes drafts one at a time, remembering the Ids it has returned so that a later draft with
+ * the same Id (the same issue listed twice) is dropped, as `finalizeDrafts` does for a whole array.
+ * For streaming conversion: the caller can forward each finding and forget it.
+ */
+export interface DraftFinalizer {
+  /** Finalizes one draft (which it consumes, as `finalizeDrafts` does). */
+  add(draft: FindingDraft): FinalizeStep;
+}
+
+const DUPLICATE: FinalizeStep = { duplicate: true };
+
+/** Creates a `DraftFinalizer` for one report. */
+export function createFinalizer(ctx: ConversionContext, options: FinalizeOptions): DraftFinalizer {
+  const seen = new Set<string>();
+  return {
+    add(draft) {
+      const result = finalizeDraft(draft, ctx, options);
+      if ("failure" in result) return result;
+      const id = result.finding.Id ?? "";
+      if (seen.has(id)) return DUPLICATE;
+      seen.add(id);
+      return result;
+    },
+  };
+}
+
 /**
  * Finalizes every draft. Drafts with the same Id describe the same issue (a report listing it
  * twice): the first is kept. Never throws for bad drafts; each problem is a failure.
@@ -610,17 +732,11 @@ export function finalizeDrafts(
 ): FinalizeResult {
   const findings: AwsSecurityFinding[] = [];
   const failures: ConversionFailure[] = [];
-  const seen = new Set<string>();
+  const finalizer = createFinalizer(ctx, options);
   for (const draft of drafts) {
-    const result = finalizeDraft(draft, ctx, options);
-    if ("failure" in result) {
-      failures.push(result.failure);
-      continue;
-    }
-    const id = result.finding.Id ?? "";
-    if (seen.has(id)) continue;
-    seen.add(id);
-    findings.push(result.finding);
+    const step = finalizer.add(draft);
+    if (step.finding !== undefined) findings.push(step.finding);
+    else if (step.failure !== undefined) failures.push(step.failure);
   }
   return { findings, failures };
 }

@@ -26,6 +26,8 @@ export function assertReportParser(candidate: unknown, origin: string): asserts 
   }
   if (typeof p.detect !== "function") problems.push("detect(document) must be a function");
   if (typeof p.parse !== "function") problems.push("parse(document, context) must be a function");
+  if (p.parseItems !== undefined && typeof p.parseItems !== "function")
+    problems.push("parseItems(document, context), when given, must be a function");
   if (p.passthrough !== undefined && typeof p.passthrough !== "boolean")
     problems.push("passthrough must be a boolean");
   if (problems.length > 0)

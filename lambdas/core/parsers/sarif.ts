@@ -4,7 +4,6 @@
  * tables and the Id recipe. Pure: the document is already parsed, nothing is read or written.
  */
 import type {
-  Compliance,
   Remediation,
   Resource,
   SeverityLabel,
@@ -124,6 +123,22 @@ interface RunInfo {
   readonly time: string;
   readonly secretTool: boolean;
   readonly iacTool: boolean;
+  /** `toolSlug(toolName)`: the readable tool part of Ids and GeneratorIds. */
+  readonly slug: string;
+  /** Lower-cased tool name, part of every Id's identity. */
+  readonly toolKey: string;
+  /** `Vulnerabilities[].Vendor.Name`. */
+  readonly vendorName: string;
+  /** `owner/project` of `repository.uri`, for CodeRepository resources. */
+  readonly project?: string;
+  /**
+   * What a rule contributes to each of its results, computed on the rule's first result: a large
+   * log has 100,000 results of a few hundred rules. Keyed by rule object, then by the result's
+   * ruleId (a hierarchical id `C2001/1` resolves to the rule of `C2001`).
+   */
+  readonly ruleFacts: Map<Json | undefined, Map<string | undefined, RuleFacts>>;
+  /** Resolved paths by `uriBaseId` and `uri` (thousands of results share a few files). */
+  readonly paths: Map<string | undefined, Map<string, string | undefined>>;
 }
 
 function component(value: unknown, fallbackName: string): Component {
@@ -168,7 +183,85 @@ function runInfo(run: Json, index: number, nowMs: number): RunInfo {
     time: formatAsffTimestamp(reportTime ?? nowMs),
     secretTool: SECRET_TOOL_RE.test(driver.name) || rulesAreSecret,
     iacTool: IAC_TOOL_RE.test(driver.name),
+    slug: toolSlug(driver.name),
+    toolKey: driver.name.trim().toLowerCase(),
+    vendorName: driver.name.slice(0, 256),
+    ...(repoUri ? { project: projectOf(repoUri) } : {}),
+    ruleFacts: new Map(),
+    paths: new Map(),
   };
+}
+
+function projectOf(repositoryUri: string): string {
+  return repositoryUri
+    .replace(/\.git$/, "")
+    .split("/")
+    .filter(Boolean)
+    .slice(-2)
+    .join("/");
+}
+
+const SECRET_TAG_RE = /^secrets?$/i;
+const SECRET_RULE_ID_RE = /(^|[./_-])secrets?([./_-]|$)/i;
+
+/** The rule-level parts of a result's finding (see `RunInfo.ruleFacts`). */
+interface RuleFacts {
+  readonly generatorId: string;
+  readonly cve: string | undefined;
+  /** The run is a secret scanner, the rule is tagged `secret(s)` or its id names secrets. */
+  readonly secret: boolean;
+  /** The title the rule gives (a name with spaces, or the short description), cleaned. */
+  readonly title: string | undefined;
+  /** `title` redacted (without result values) and cut to the limit. */
+  readonly plainTitle: string | undefined;
+  /** The full description, cleaned; and redacted without result values. */
+  readonly fullDescription: string;
+  readonly plainFullDescription: string;
+  /** CWEs from the rule's tags and relationships (for results without tags and taxa). */
+  readonly cwes: readonly string[];
+  /** Remediation text from the rule's help (cleaned, `""` when none); and redacted and cut. */
+  readonly remediationText: string;
+  readonly plainRemediationText: string;
+  readonly remediationUrl: string | undefined;
+  readonly referenceUrl: string | undefined;
+  /** Severity by result level, for results without properties of their own. */
+  readonly severityByLevel: Map<string, MappedSeverity>;
+  /** Confidence for results without properties of their own, once computed. */
+  confidence?: { readonly value: number | undefined };
+}
+
+const NO_PROPERTIES: Json = {};
+
+function ruleFactsOf(run: RunInfo, rule: Json | undefined, ruleId: string | undefined): RuleFacts {
+  let byId = run.ruleFacts.get(rule);
+  if (byId === undefined) {
+    byId = new Map();
+    run.ruleFacts.set(rule, byId);
+  }
+  const cached = byId.get(ruleId);
+  if (cached !== undefined) return cached;
+  const title = ruleTitleOf(rule);
+  const fullDescription = cleanProse(textOf(own(rule, "fullDescription")), { markdown: true });
+  const remediationText = ruleRemediationText(rule);
+  const helpUri = asString(own(rule, "helpUri"));
+  const facts: RuleFacts = {
+    generatorId: generatorId(run.slug, ruleId ?? "no-rule"),
+    cve: CVE_RE.exec(ruleId ?? "")?.[1]?.toUpperCase(),
+    secret: run.secretTool || hasTag(rule, SECRET_TAG_RE) || SECRET_RULE_ID_RE.test(ruleId ?? ""),
+    title,
+    plainTitle: title === undefined ? undefined : truncate(redactSecrets(title), TITLE_MAX),
+    fullDescription,
+    plainFullDescription: redactSecrets(fullDescription),
+    // a result without tags or taxa adds nothing to its rule's CWEs
+    cwes: cwesOf(rule, NO_PROPERTIES),
+    remediationText,
+    plainRemediationText: remediationText ? truncate(redactSecrets(remediationText), REMEDIATION_MAX) : "",
+    remediationUrl: helpUri && /^https?:\/\/\S+$/i.test(helpUri) ? helpUri : undefined,
+    referenceUrl: helpUri && /^https?:\/\//i.test(helpUri) ? helpUri : undefined,
+    severityByLevel: new Map(),
+  };
+  byId.set(ruleId, facts);
+  return facts;
 }
 
 function tagsOf(holder: unknown): string[] {
@@ -221,16 +314,41 @@ function resolveRule(
     }
   }
   if (ruleId !== undefined) {
-    const lookup = (id: string): Json | undefined =>
-      comp.byId.get(id) ??
-      run.driver.byId.get(id) ??
-      run.extensions.map((ext) => ext.byId.get(id)).find(isObject);
     // hierarchical ids ("C2001/1") name a sub-rule of C2001
     const slash = ruleId.indexOf("/");
-    const rule = lookup(ruleId) ?? (slash > 0 ? lookup(ruleId.slice(0, slash)) : undefined);
+    const rule =
+      lookupRule(comp, run, ruleId) ??
+      (slash > 0 ? lookupRule(comp, run, ruleId.slice(0, slash)) : undefined);
     return rule ? { rule, ruleId } : { ruleId };
   }
   return {};
+}
+
+function lookupRule(comp: Component, run: RunInfo, id: string): Json | undefined {
+  const found = comp.byId.get(id) ?? run.driver.byId.get(id);
+  if (found !== undefined) return found;
+  for (const ext of run.extensions) {
+    const rule = ext.byId.get(id);
+    if (rule !== undefined) return rule;
+  }
+  return undefined;
+}
+
+/** `resolveUri` for a result's location, remembering the paths of plain `uri` + `uriBaseId` pairs. */
+function resolveResultUri(location: unknown, run: RunInfo): string | undefined {
+  if (!isObject(location)) return undefined;
+  const uri = asString(own(location, "uri"));
+  if (uri === undefined) return resolveUri(location, run);
+  const baseId = asString(own(location, "uriBaseId"));
+  let byUri = run.paths.get(baseId);
+  if (byUri === undefined) {
+    byUri = new Map();
+    run.paths.set(baseId, byUri);
+  }
+  if (byUri.has(uri)) return byUri.get(uri);
+  const path = resolveUri(location, run);
+  byUri.set(uri, path);
+  return path;
 }
 
 /** Resolves `artifactLocation` (uri, uriBaseId chain, or index into `run.artifacts`) to a path. */
@@ -273,17 +391,18 @@ interface Region {
   readonly endColumn?: number;
 }
 function regionOf(physical: Json | undefined): Region {
-  const region = isObject(own(physical, "region")) ? (own(physical, "region") as Json) : undefined;
+  const value = own(physical, "region");
+  const region = isObject(value) ? value : undefined;
   const startLine = asPositiveInt(own(region, "startLine"));
   const endLine = asPositiveInt(own(region, "endLine")) ?? startLine;
   const startColumn = asPositiveInt(own(region, "startColumn"));
   const endColumn = asPositiveInt(own(region, "endColumn"));
-  return {
-    ...(startLine ? { startLine } : {}),
-    ...(startColumn ? { startColumn } : {}),
-    ...(endLine ? { endLine } : {}),
-    ...(endColumn ? { endColumn } : {}),
-  };
+  const out: { -readonly [K in keyof Region]: Region[K] } = {};
+  if (startLine) out.startLine = startLine;
+  if (startColumn) out.startColumn = startColumn;
+  if (endLine) out.endLine = endLine;
+  if (endColumn) out.endColumn = endColumn;
+  return out;
 }
 
 /** Values a secret scanner matched, taken from snippets and tool properties, to be redacted. */
@@ -374,17 +493,29 @@ function confidenceOf(result: Json, rule: Json | undefined): number | undefined 
 
 /** The stable fingerprint of a result: all `fingerprints`, else the stable `partialFingerprints`. */
 function fingerprintOf(result: Json): string | undefined {
-  const pick = (value: unknown, stableOnly: boolean): string | undefined => {
-    if (!isObject(value)) return undefined;
-    const entries = Object.entries(value)
-      .filter(
-        ([key, v]) =>
-          typeof v === "string" && v.length > 0 && (!stableOnly || STABLE_PARTIAL_KEY_RE.test(key)),
-      )
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return entries.length > 0 ? entries.map(([key, v]) => `${key}=${v as string}`).join("\n") : undefined;
-  };
-  return pick(own(result, "fingerprints"), false) ?? pick(own(result, "partialFingerprints"), true);
+  return (
+    pickFingerprints(own(result, "fingerprints"), false) ??
+    pickFingerprints(own(result, "partialFingerprints"), true)
+  );
+}
+
+/** `key=value` lines of the (stable) fingerprints, sorted by key; undefined when there are none. */
+function pickFingerprints(value: unknown, stableOnly: boolean): string | undefined {
+  if (!isObject(value)) return undefined;
+  const keys: string[] = [];
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    if (typeof v === "string" && v.length > 0 && (!stableOnly || STABLE_PARTIAL_KEY_RE.test(key)))
+      keys.push(key);
+  }
+  if (keys.length === 0) return undefined;
+  if (keys.length > 1) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let out = "";
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    out += `${i > 0 ? "\n" : ""}${key}=${value[key] as string}`;
+  }
+  return out;
 }
 
 /** Message text: `text` or the rule's `messageStrings[id]`, with `{n}` arguments filled. */
@@ -409,43 +540,53 @@ function kindOf(result: Json): string {
 }
 
 function isSuppressed(result: Json): boolean {
-  const suppressions = asArray(own(result, "suppressions"));
-  return suppressions.some((s) => {
-    if (!isObject(s)) return false;
+  const suppressions = own(result, "suppressions");
+  if (!Array.isArray(suppressions)) return false;
+  for (const s of suppressions) {
+    if (!isObject(s)) continue;
     const status = asString(own(s, "status"));
-    return status === undefined || status === "accepted";
-  });
+    if (status === undefined || status === "accepted") return true;
+  }
+  return false;
 }
 
-function titleOf(rule: Json | undefined, ruleId: string | undefined, message: string): string {
+function isNonBlank(text: string | undefined): text is string {
+  return text !== undefined && text.trim().length > 0;
+}
+
+/** The title a rule gives its results: a name with spaces, else the short description. */
+function ruleTitleOf(rule: Json | undefined): string | undefined {
   const name = asString(own(rule, "name"));
+  const fromName = name && /\s/.test(name.trim()) ? cleanProse(name) : undefined;
+  if (isNonBlank(fromName)) return fromName;
   const short = cleanProse(textOf(own(rule, "shortDescription")), { markdown: true });
-  const candidates = [
-    name && /\s/.test(name.trim()) ? cleanProse(name) : undefined,
-    short || undefined,
-    message ? firstLine(message) : undefined,
-    ruleId,
-  ];
-  return candidates.find((c): c is string => c !== undefined && c.trim().length > 0) ?? "SARIF result";
+  return isNonBlank(short) ? short : undefined;
 }
 
-function remediationOf(rule: Json | undefined, result: Json): Remediation | undefined {
+/** The rule's title, else the message's first line, else the rule id. */
+function titleOf(ruleTitle: string | undefined, ruleId: string | undefined, message: string): string {
+  if (ruleTitle !== undefined) return ruleTitle;
+  const line = message ? firstLine(message) : undefined;
+  if (isNonBlank(line)) return line;
+  return isNonBlank(ruleId) ? ruleId : "SARIF result";
+}
+
+/** Remediation text from the rule's `help` (text, else markdown), cleaned; `""` when none. */
+function ruleRemediationText(rule: Json | undefined): string {
   const help = own(rule, "help");
   let text = cleanProse(textOf(help));
   if (!text && isObject(help)) text = cleanProse(own(help, "markdown"), { markdown: true });
-  if (!text) {
-    const fix = asArray(own(result, "fixes")).find(isObject);
-    text = cleanProse(textOf(own(fix, "description")), { markdown: true });
+  return text;
+}
+
+/** Remediation text from the result's first fix, for rules without help. */
+function fixText(result: Json): string {
+  const fixes = own(result, "fixes");
+  if (!Array.isArray(fixes)) return "";
+  for (const fix of fixes) {
+    if (isObject(fix)) return cleanProse(textOf(own(fix, "description")), { markdown: true });
   }
-  const helpUri = asString(own(rule, "helpUri"));
-  const url = helpUri && /^https?:\/\/\S+$/i.test(helpUri) ? helpUri : undefined;
-  if (!text && !url) return undefined;
-  return {
-    Recommendation: {
-      ...(text ? { Text: text } : {}),
-      ...(url ? { Url: url } : {}),
-    },
-  };
+  return "";
 }
 
 function typeOf(run: RunInfo, secret: boolean, cve: string | undefined, cwes: readonly string[]): string {
@@ -466,6 +607,15 @@ function baseName(path: string): string {
   return index === -1 ? path : path.slice(index + 1);
 }
 
+/** Sets a Details.Other entry for a non-blank value, cut to the limit; returns whether it did. */
+function putOther(other: Record<string, string>, key: string, value: string | number | undefined): boolean {
+  if (value === undefined) return false;
+  const text = String(value);
+  if (text.trim().length === 0) return false;
+  other[key] = truncate(text, DETAILS_OTHER_VALUE_MAX);
+  return true;
+}
+
 function resourceOf(
   run: RunInfo,
   path: string | undefined,
@@ -474,38 +624,21 @@ function resourceOf(
   scope: string | undefined,
 ): Resource {
   const other: Record<string, string> = {};
-  const put = (key: string, value: string | number | undefined): void => {
-    if (value !== undefined && String(value).trim().length > 0)
-      other[key] = truncate(String(value), DETAILS_OTHER_VALUE_MAX);
-  };
-  put("Path", path);
-  put("StartLine", region.startLine);
-  put("EndLine", region.endLine);
-  put("LogicalLocation", logical);
+  let any = putOther(other, "Path", path);
+  any = putOther(other, "StartLine", region.startLine) || any;
+  any = putOther(other, "EndLine", region.endLine) || any;
+  any = putOther(other, "LogicalLocation", logical) || any;
   if (run.repository) {
-    put("Revision", run.repository.revision);
-    put("Branch", run.repository.branch);
-    const project = run.repository.uri
-      .replace(/\.git$/, "")
-      .split("/")
-      .filter(Boolean)
-      .slice(-2)
-      .join("/");
-    return {
-      Type: "CodeRepository",
-      Id: run.repository.uri,
-      Details: {
-        CodeRepository: project ? { ProjectName: project } : {},
-        ...(Object.keys(other).length > 0 ? { Other: other } : {}),
-      },
+    any = putOther(other, "Revision", run.repository.revision) || any;
+    any = putOther(other, "Branch", run.repository.branch) || any;
+    const details: NonNullable<Resource["Details"]> = {
+      CodeRepository: run.project ? { ProjectName: run.project } : {},
     };
+    if (any) details.Other = other;
+    return { Type: "CodeRepository", Id: run.repository.uri, Details: details };
   }
   const id = path ?? logical ?? scope ?? `sarif:${run.toolName}`;
-  return {
-    Type: "Other",
-    Id: id,
-    ...(Object.keys(other).length > 0 ? { Details: { Other: other } } : {}),
-  };
+  return any ? { Type: "Other", Id: id, Details: { Other: other } } : { Type: "Other", Id: id };
 }
 
 /** Converts one SARIF result; returns `undefined` for results that are not imported. */
@@ -533,132 +666,132 @@ function convertResult(
   const inactive = isSuppressed(result) || own(result, "baselineState") === "absent";
   if (inactive && options.inactiveResults === "skip") return undefined;
 
+  const facts = ruleFactsOf(run, rule, ruleId);
+  // Results without properties or taxa of their own take severity, confidence and CWEs from their rule.
+  const resultProps = propertiesOf(result);
+  const ruleOnly = resultProps === undefined;
   const defaultConfiguration = own(rule, "defaultConfiguration");
   const level =
     asString(own(result, "level")) ??
     (isObject(defaultConfiguration) ? asString(own(defaultConfiguration, "level")) : undefined) ??
     "warning";
-  const location = asArray(own(result, "locations")).find(isObject);
-  const physical = isObject(own(location, "physicalLocation"))
-    ? (own(location, "physicalLocation") as Json)
-    : undefined;
-  const logicalLocation = asArray(own(location, "logicalLocations")).find(isObject);
+  const location = firstObject(own(result, "locations"));
+  const physicalValue = own(location, "physicalLocation");
+  const physical = isObject(physicalValue) ? physicalValue : undefined;
+  const logicalLocation = firstObject(own(location, "logicalLocations"));
   const logical =
     asString(own(logicalLocation, "fullyQualifiedName")) ?? asString(own(logicalLocation, "name"));
-  const path = resolveUri(own(physical, "artifactLocation"), run);
+  const path = resolveResultUri(own(physical, "artifactLocation"), run);
   const region = regionOf(physical);
 
-  const secret =
-    run.secretTool ||
-    hasTag(rule, /^secrets?$/i) ||
-    hasTag(result, /^secrets?$/i) ||
-    /(^|[./_-])secrets?([./_-]|$)/i.test(ruleId ?? "");
+  const secret = facts.secret || (!ruleOnly && hasTag(result, SECRET_TAG_RE));
   const secrets = secret ? secretValues(result, physical) : [];
-  const safe = (text: string): string => redactSecrets(text, secrets);
+  // Without matched values, redaction depends on the text alone: the rule's texts are redacted once.
+  const plain = secrets.length === 0;
 
-  const message = safe(messageOf(result, rule));
-  const title = truncate(safe(titleOf(rule, ruleId, message)), TITLE_MAX);
-  const fullDescription = safe(cleanProse(textOf(own(rule, "fullDescription")), { markdown: true }));
+  const message = redactSecrets(messageOf(result, rule), secrets);
+  const title =
+    plain && facts.plainTitle !== undefined
+      ? facts.plainTitle
+      : truncate(redactSecrets(titleOf(facts.title, ruleId, message), secrets), TITLE_MAX);
+  const fullDescription = plain ? facts.plainFullDescription : redactSecrets(facts.fullDescription, secrets);
   const description = truncate(message || fullDescription || title, DESCRIPTION_MAX);
-  const cwes = cwesOf(rule, result);
-  const cve = CVE_RE.exec(ruleId ?? "")?.[1]?.toUpperCase();
+  const cwes = ruleOnly && own(result, "taxa") === undefined ? facts.cwes.slice() : cwesOf(rule, result);
+  const cve = facts.cve;
   const passed = kind === "pass";
   const severity: MappedSeverity = passed
     ? { Label: "INFORMATIONAL" as SeverityLabel, Original: original(kind) }
-    : severityOf(result, rule, ruleId, level);
-  const confidence = confidenceOf(result, rule);
-  const remediation = remediationOf(rule, result);
-  if (remediation?.Recommendation?.Text) {
-    remediation.Recommendation.Text = truncate(safe(remediation.Recommendation.Text), REMEDIATION_MAX);
-  }
+    : ruleOnly
+      ? ruleSeverity(facts, result, rule, ruleId, level)
+      : severityOf(result, rule, ruleId, level);
+  if (ruleOnly) facts.confidence ??= { value: confidenceOf(result, rule) };
+  const confidence = ruleOnly ? facts.confidence?.value : confidenceOf(result, rule);
+  const remediation = remediationFor(facts, result, secrets, plain);
   const fingerprint = fingerprintOf(result);
   const scope = context.conversion.scope;
-  const toolKey = run.toolName.trim().toLowerCase();
-  const identity = [
+  const identity: (string | number | undefined)[] = [
     "sarif",
-    toolKey,
+    run.toolKey,
     ruleId ?? "",
     scope ?? "",
     run.repository?.uri ?? "",
     path ?? "",
-    ...(fingerprint !== undefined
-      ? ["fingerprint", fingerprint]
-      : ["region", region.startLine, region.startColumn, region.endLine, region.endColumn, logical ?? ""]),
-    // without a rule the message is the only thing that says which problem this is
-    ...(ruleId === undefined ? ["message", message] : []),
   ];
-  const id = findingId(toolSlug(run.toolName), ruleId ?? "no-rule", identity);
+  if (fingerprint !== undefined) identity.push("fingerprint", fingerprint);
+  else
+    identity.push(
+      "region",
+      region.startLine,
+      region.startColumn,
+      region.endLine,
+      region.endColumn,
+      logical ?? "",
+    );
+  // without a rule the message is the only thing that says which problem this is
+  if (ruleId === undefined) identity.push("message", message);
+  const id = findingId(run.slug, ruleId ?? "no-rule", identity);
 
-  const vulnerabilities: Vulnerability[] = [];
+  let vulnerabilities: Vulnerability[] | undefined;
   if (cve || cwes.length > 0) {
-    const helpUri = asString(own(rule, "helpUri"));
-    vulnerabilities.push({
+    const vulnerability: Vulnerability = {
       Id: (cve ?? ruleId ?? cwes[0] ?? "unknown").slice(0, 512),
-      Vendor: { Name: run.toolName.slice(0, 256) },
-      ...(helpUri && /^https?:\/\//i.test(helpUri) ? { ReferenceUrls: [helpUri] } : {}),
-      ...(cwes.length > 0
-        ? {
-            CodeVulnerabilities: [
-              {
-                Cwes: cwes,
-                ...(path
-                  ? {
-                      FilePath: {
-                        FilePath: path.slice(0, 1024),
-                        FileName: baseName(path).slice(0, 1024),
-                        ...(region.startLine ? { StartLine: region.startLine } : {}),
-                        ...(region.endLine ? { EndLine: region.endLine } : {}),
-                      },
-                    }
-                  : {}),
-              },
-            ],
-          }
-        : {}),
-    });
+      Vendor: { Name: run.vendorName },
+    };
+    if (facts.referenceUrl) vulnerability.ReferenceUrls = [facts.referenceUrl];
+    if (cwes.length > 0) {
+      const code: NonNullable<Vulnerability["CodeVulnerabilities"]>[number] = { Cwes: cwes };
+      if (path) {
+        const filePath: NonNullable<typeof code.FilePath> = {
+          FilePath: path.slice(0, 1024),
+          FileName: baseName(path).slice(0, 1024),
+        };
+        if (region.startLine) filePath.StartLine = region.startLine;
+        if (region.endLine) filePath.EndLine = region.endLine;
+        code.FilePath = filePath;
+      }
+      vulnerability.CodeVulnerabilities = [code];
+    }
+    vulnerabilities = [vulnerability];
   }
 
   const productFields: Record<string, string> = {};
-  const field = (key: string, value: string | undefined): void => {
-    if (value !== undefined && value.trim().length > 0)
-      productFields[`${PF}/${key}`] = truncate(value, PRODUCT_FIELD_VALUE_MAX);
-  };
-  field("ToolName", run.toolName);
-  field("ToolVersion", run.toolVersion);
-  field("RuleId", ruleId);
-  field("Level", level);
-  field("Kind", kind);
-  field("BaselineState", asString(own(result, "baselineState")));
-  if (path) field("Location", region.startLine ? `${path}:${region.startLine}` : path);
+  productField(productFields, "ToolName", run.toolName);
+  productField(productFields, "ToolVersion", run.toolVersion);
+  productField(productFields, "RuleId", ruleId);
+  productField(productFields, "Level", level);
+  productField(productFields, "Kind", kind);
+  productField(productFields, "BaselineState", asString(own(result, "baselineState")));
+  if (path) productField(productFields, "Location", region.startLine ? `${path}:${region.startLine}` : path);
 
   const provenance = own(result, "provenance");
   const firstSeenMs = isObject(provenance)
     ? parseAsffTimestamp(own(provenance, "firstDetectionTimeUtc"))
     : undefined;
-  const compliance: Compliance | undefined = passed ? { Status: "PASSED" } : undefined;
 
-  const draft: FindingDraft = {
+  const providerFields: NonNullable<FindingDraft["FindingProviderFields"]> = {
+    Severity: severity,
+    Types: [typeOf(run, secret, cve, cwes)],
+  };
+  if (confidence !== undefined) providerFields.Confidence = confidence;
+  // Built key by key in the documented order (FirstObservedAt only when known) without spreads.
+  const draft: Partial<{ -readonly [K in keyof FindingDraft]: FindingDraft[K] }> = {
     Id: id,
-    GeneratorId: generatorId(toolSlug(run.toolName), ruleId ?? "no-rule"),
+    GeneratorId: facts.generatorId,
     CreatedAt: run.time,
     UpdatedAt: run.time,
-    ...(firstSeenMs !== undefined ? { FirstObservedAt: formatAsffTimestamp(firstSeenMs) } : {}),
-    Title: title,
-    Description: description,
-    Resources: [resourceOf(run, path, region, logical, scope)],
-    FindingProviderFields: {
-      Severity: severity,
-      Types: [typeOf(run, secret, cve, cwes)],
-      ...(confidence !== undefined ? { Confidence: confidence } : {}),
-    },
-    ...(remediation ? { Remediation: remediation } : {}),
-    ...(vulnerabilities.length > 0 ? { Vulnerabilities: vulnerabilities } : {}),
-    ...(compliance ? { Compliance: compliance } : {}),
-    ...(inactive ? { RecordState: "ARCHIVED" } : {}),
-    ProductFields: productFields,
   };
+  if (firstSeenMs !== undefined) draft.FirstObservedAt = formatAsffTimestamp(firstSeenMs);
+  draft.Title = title;
+  draft.Description = description;
+  draft.Resources = [resourceOf(run, path, region, logical, scope)];
+  draft.FindingProviderFields = providerFields;
+  if (remediation) draft.Remediation = remediation;
+  if (vulnerabilities) draft.Vulnerabilities = vulnerabilities;
+  if (passed) draft.Compliance = { Status: "PASSED" };
+  if (inactive) draft.RecordState = "ARCHIVED";
+  draft.ProductFields = productFields;
   return {
-    draft,
+    draft: draft as FindingDraft,
     instance: [
       region.startLine,
       region.startColumn,
@@ -668,6 +801,58 @@ function convertResult(
       description,
     ],
   };
+}
+
+function firstObject(value: unknown): Json | undefined {
+  if (!Array.isArray(value)) return undefined;
+  for (const item of value) if (isObject(item)) return item;
+  return undefined;
+}
+
+function productField(fields: Record<string, string>, key: string, value: string | undefined): void {
+  if (value !== undefined && value.trim().length > 0)
+    fields[`${PF}/${key}`] = truncate(value, PRODUCT_FIELD_VALUE_MAX);
+}
+
+/** `severityOf` for a result without properties: the same for every such result of a rule and level. */
+function ruleSeverity(
+  facts: RuleFacts,
+  result: Json,
+  rule: Json | undefined,
+  ruleId: string | undefined,
+  level: string,
+): MappedSeverity {
+  let severity = facts.severityByLevel.get(level);
+  if (severity === undefined) {
+    severity = severityOf(result, rule, ruleId, level);
+    facts.severityByLevel.set(level, severity);
+  }
+  // a fresh object per finding: findings never share mutable parts
+  return { Label: severity.Label, Original: severity.Original };
+}
+
+/** The rule's help (or the result's first fix) and the rule's help URL, redacted and cut. */
+function remediationFor(
+  facts: RuleFacts,
+  result: Json,
+  secrets: readonly string[],
+  plain: boolean,
+): Remediation | undefined {
+  let text: string;
+  if (facts.remediationText) {
+    text = plain
+      ? facts.plainRemediationText
+      : truncate(redactSecrets(facts.remediationText, secrets), REMEDIATION_MAX);
+  } else {
+    const fix = fixText(result);
+    text = fix ? truncate(redactSecrets(fix, secrets), REMEDIATION_MAX) : "";
+  }
+  const url = facts.remediationUrl;
+  if (!text && !url) return undefined;
+  const recommendation: NonNullable<Remediation["Recommendation"]> = {};
+  if (text) recommendation.Text = text;
+  if (url) recommendation.Url = url;
+  return { Recommendation: recommendation };
 }
 
 /** True for a document that looks like a SARIF 2.1.0 log. Cheap; never throws. */

@@ -64,7 +64,10 @@ export function stripHtml(text: string): string {
  * HTML and control characters removed, runs of blank lines collapsed, ends trimmed.
  */
 export function cleanText(text: string): string {
-  return stripControl(stripHtml(stripControl(text)))
+  const stripped = stripControl(stripHtml(stripControl(text)));
+  // both line rules need a line break: most titles and descriptions have none
+  if (stripped.indexOf("\n") === -1) return stripped.trim();
+  return stripped
     .replace(/[ \t]+\n/g, "\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim();

@@ -15,7 +15,7 @@
 import type { Resource } from "@aws-sdk/client-securityhub";
 import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
 import { InputError } from "../errors.ts";
-import type { ConversionFailure, FindingDraft, ParseContext, ReportParser } from "./contracts.ts";
+import type { ConversionFailure, FindingDraft, ParseContext, ParseItem, ReportParser } from "./contracts.ts";
 import { findingId, generatorId } from "./ids.ts";
 import {
   asArray,
@@ -172,19 +172,39 @@ function put<T extends object, K extends keyof T>(obj: T, key: K, value: T[K] | 
   if (value !== undefined) obj[key] = value;
 }
 
-/** Details.Other of a vulnerability: the artifact's facts plus this finding's, built without spreads. */
-function otherFor(scope: Scope, extra: readonly (readonly [string, string | undefined])[]): Resource {
-  const base = scope.resource;
-  const other: Record<string, string> = { ...(base.Details?.Other ?? {}) };
-  for (const [k, v] of extra) if (v !== undefined && v !== "") other[k] = v;
-  return { ...base, Details: { ...base.Details, Other: other } };
+/** What every vulnerability of one result shares, computed once per result. */
+interface ResultFacts {
+  readonly target: string;
+  readonly cls: string;
+  readonly pkgType: string | undefined;
+  /** The Id's location part: the target file, or the package class for OS packages. */
+  readonly where: string;
+  /** The artifact's Details.Other plus the result's own facts, copied for each finding. */
+  readonly other: Readonly<Record<string, string>>;
 }
 
-// Hot path: a large image report has 100,000 of these, so it avoids spreads and temporary objects.
-function vulnerabilityDraft(scope: Scope, result: JsonObject, v: JsonObject, vulnId: string): FindingDraft {
+function resultFacts(scope: Scope, result: JsonObject): ResultFacts {
   const target = asString(result.Target) ?? "";
   const cls = asString(result.Class) ?? "";
   const pkgType = asString(result.Type);
+  const other: Record<string, string> = { ...(scope.resource.Details?.Other ?? {}) };
+  if (target !== "") other.target = target;
+  if (cls !== "") other.class = cls;
+  if (pkgType !== undefined) other.packageType = pkgType;
+  // OS packages: the target text carries the OS version ("alpine:3.19 (alpine 3.19.1)"), which
+  // changes on a base-image bump; the package class and type identify the package set instead.
+  const where = cls === "os-pkgs" ? `os-pkgs:${pkgType ?? ""}` : target;
+  return { target, cls, pkgType, where, other };
+}
+
+/** Sets a Details.Other entry only for a non-empty value. */
+function putOther(other: Record<string, string>, key: string, value: string | undefined): void {
+  if (value !== undefined && value !== "") other[key] = value;
+}
+
+// Hot path: a large image report has 100,000 of these, so it avoids spreads and temporary objects.
+function vulnerabilityDraft(scope: Scope, facts: ResultFacts, v: JsonObject, vulnId: string): FindingDraft {
+  const pkgType = facts.pkgType;
   const pkg = asString(v.PkgName) ?? asString(v.PkgID) ?? "unknown-package";
   const pkgPath = asString(v.PkgPath);
   const installed = asString(v.InstalledVersion);
@@ -195,10 +215,7 @@ function vulnerabilityDraft(scope: Scope, result: JsonObject, v: JsonObject, vul
   const layer = asObject(v.Layer);
   const dataSource = asObject(v.DataSource);
   const severity = asString(v.Severity);
-  // OS packages: the target text carries the OS version ("alpine:3.19 (alpine 3.19.1)"), which
-  // changes on a base-image bump; the package class and type identify the package set instead.
-  const where = cls === "os-pkgs" ? `os-pkgs:${pkgType ?? ""}` : target;
-  const id = findingId(TOOL, vulnId, [scope.artifact, where, pkg, pkgPath ?? ""]);
+  const id = findingId(TOOL, vulnId, [scope.artifact, facts.where, pkg, pkgPath ?? ""]);
   const remediation = fixed
     ? `Upgrade ${pkg}${installed ? ` from ${installed}` : ""} to ${fixed} or later.`
     : `No fixed version of ${pkg} is available${status ? ` (status: ${status})` : ""}; watch the advisory or mitigate.`;
@@ -226,6 +243,13 @@ function vulnerabilityDraft(scope: Scope, result: JsonObject, v: JsonObject, vul
   const recommendation: { Text: string; Url?: string } = { Text: remediation };
   put(recommendation, "Url", primaryUrl);
 
+  const other: Record<string, string> = { ...facts.other };
+  putOther(other, "packageId", asString(v.PkgID));
+  putOther(other, "status", status);
+  putOther(other, "cwe", asStrings(v.CweIDs).join(","));
+  putOther(other, "layerDiffId", layer ? asString(layer.DiffID) : undefined);
+  const base = scope.resource;
+
   const draft: { -readonly [K in keyof FindingDraft]: FindingDraft[K] } = {
     Id: id,
     GeneratorId: generatorId(TOOL, vulnId),
@@ -237,17 +261,7 @@ function vulnerabilityDraft(scope: Scope, result: JsonObject, v: JsonObject, vul
     Types: vulnId.startsWith("CVE-") ? [...TRIVY_TYPES.cve] : [...TRIVY_TYPES.vulnerability],
     SourceUrl: primaryUrl,
     Remediation: { Recommendation: recommendation },
-    Resources: [
-      otherFor(scope, [
-        ["target", target],
-        ["class", cls],
-        ["packageType", pkgType],
-        ["packageId", asString(v.PkgID)],
-        ["status", status],
-        ["cwe", asStrings(v.CweIDs).join(",")],
-        ["layerDiffId", layer ? asString(layer.DiffID) : undefined],
-      ]),
-    ],
+    Resources: [{ ...base, Details: { ...base.Details, Other: other } }],
     Vulnerabilities: [
       {
         Id: vulnId,
@@ -379,6 +393,21 @@ export function parseTrivy(
   document: unknown,
   context: ParseContext,
 ): { drafts: FindingDraft[]; failures: ConversionFailure[] } {
+  const drafts: FindingDraft[] = [];
+  const failures: ConversionFailure[] = [];
+  for (const item of trivyItems(document, context)) {
+    if (item.draft !== undefined) drafts.push(item.draft);
+    else failures.push(item.failure);
+  }
+  return { drafts, failures };
+}
+
+/**
+ * The streaming form of `parseTrivy`: drafts one at a time, in report order, with each result's
+ * shape failures before its drafts. Throws `InputError` (on the first `next()`) for a document that
+ * is not a Trivy report at all.
+ */
+export function* trivyItems(document: unknown, context: ParseContext): Generator<ParseItem> {
   const { source } = context;
   const report = asObject(document);
   if (!report) {
@@ -407,90 +436,103 @@ export function parseTrivy(
     ...(reportTime ? { reportTime } : {}),
     includePassed: context.options?.includePassed === true,
   };
-  const drafts: FindingDraft[] = [];
-  const failures: ConversionFailure[] = [];
-  asArray(report.Results).forEach((item, i) => {
+  const results = asArray(report.Results);
+  for (let i = 0; i < results.length; i++) {
+    const item = results[i];
     const result = asObject(item);
     const at = `Results[${i}]`;
     if (!result) {
-      failures.push({
-        source,
-        field: at,
-        rule: "object",
-        message: `${source}: ${at} is a JSON ${jsonType(item)}; expected a result object`,
-      });
-      return;
+      yield {
+        failure: {
+          source,
+          field: at,
+          rule: "object",
+          message: `${source}: ${at} is a JSON ${jsonType(item)}; expected a result object`,
+        },
+      };
+      continue;
     }
     for (const key of ["Vulnerabilities", "Misconfigurations", "Secrets", "Licenses"] as const) {
       if (result[key] !== undefined && result[key] !== null && !Array.isArray(result[key])) {
-        failures.push({
-          source,
-          field: `${at}.${key}`,
-          rule: "array",
-          message: `${source}: ${at}.${key} is a JSON ${jsonType(result[key])}; expected an array`,
-        });
+        yield {
+          failure: {
+            source,
+            field: `${at}.${key}`,
+            rule: "array",
+            message: `${source}: ${at}.${key} is a JSON ${jsonType(result[key])}; expected an array`,
+          },
+        };
       }
     }
-    asArray(result.Vulnerabilities).forEach((entry, j) => {
-      const v = asObject(entry);
-      const field = `${at}.Vulnerabilities[${j}]`;
+    const facts = resultFacts(scope, result);
+    const vulnerabilities = asArray(result.Vulnerabilities);
+    for (let j = 0; j < vulnerabilities.length; j++) {
+      const v = asObject(vulnerabilities[j]);
       const vulnId = v ? asString(v.VulnerabilityID) : undefined;
       if (!v || !vulnId) {
-        failures.push(
-          missing(
+        yield {
+          failure: missing(
             source,
-            `${field}.VulnerabilityID`,
+            `${at}.Vulnerabilities[${j}].VulnerabilityID`,
             "a vulnerability id such as CVE-2024-1234",
             v?.VulnerabilityID,
           ),
-        );
-        return;
+        };
+        continue;
       }
-      drafts.push(vulnerabilityDraft(scope, result, v, vulnId));
-    });
-    asArray(result.Misconfigurations).forEach((entry, j) => {
-      const m = asObject(entry);
-      const field = `${at}.Misconfigurations[${j}]`;
+      yield { draft: vulnerabilityDraft(scope, facts, v, vulnId) };
+    }
+    const misconfigurations = asArray(result.Misconfigurations);
+    for (let j = 0; j < misconfigurations.length; j++) {
+      const m = asObject(misconfigurations[j]);
       const checkId = m ? (asString(m.AVDID) ?? asString(m.ID)) : undefined;
       if (!m || !checkId) {
-        failures.push(missing(source, `${field}.ID`, "a check id such as AVD-AWS-0086", m?.ID));
-        return;
+        yield {
+          failure: missing(
+            source,
+            `${at}.Misconfigurations[${j}].ID`,
+            "a check id such as AVD-AWS-0086",
+            m?.ID,
+          ),
+        };
+        continue;
       }
       const status = (asString(m.Status) ?? "FAIL").toUpperCase();
-      if (status === "FAIL") drafts.push(misconfigDraft(scope, result, m, checkId, false));
+      if (status === "FAIL") yield { draft: misconfigDraft(scope, result, m, checkId, false) };
       else if (status === "PASS" && scope.includePassed)
-        drafts.push(misconfigDraft(scope, result, m, checkId, true));
+        yield { draft: misconfigDraft(scope, result, m, checkId, true) };
       // EXCEPTION (suppressed by policy) and PASS without --include-passed are not findings.
-    });
-    asArray(result.Secrets).forEach((entry, j) => {
-      const s = asObject(entry);
+    }
+    const secrets = asArray(result.Secrets);
+    for (let j = 0; j < secrets.length; j++) {
+      const s = asObject(secrets[j]);
       const ruleId = s ? (asString(s.RuleID) ?? asString(s.Title)) : undefined;
       if (!s || !ruleId) {
-        failures.push(
-          missing(
+        yield {
+          failure: missing(
             source,
             `${at}.Secrets[${j}].RuleID`,
             "a secret rule id such as aws-access-key-id",
             s?.RuleID,
           ),
-        );
-        return;
+        };
+        continue;
       }
-      drafts.push(secretDraft(scope, result, s, ruleId));
-    });
-    asArray(result.Licenses).forEach((entry, j) => {
-      const l = asObject(entry);
+      yield { draft: secretDraft(scope, result, s, ruleId) };
+    }
+    const licenses = asArray(result.Licenses);
+    for (let j = 0; j < licenses.length; j++) {
+      const l = asObject(licenses[j]);
       const licenseName = l ? asString(l.Name) : undefined;
       if (!l || !licenseName) {
-        failures.push(
-          missing(source, `${at}.Licenses[${j}].Name`, "a license name such as GPL-3.0", l?.Name),
-        );
-        return;
+        yield {
+          failure: missing(source, `${at}.Licenses[${j}].Name`, "a license name such as GPL-3.0", l?.Name),
+        };
+        continue;
       }
-      drafts.push(licenseDraft(scope, result, l, licenseName));
-    });
-  });
-  return { drafts, failures };
+      yield { draft: licenseDraft(scope, result, l, licenseName) };
+    }
+  }
 }
 
 /** The Trivy JSON parser (`--format trivy`). */
@@ -501,4 +543,5 @@ export const trivyParser: ReportParser = {
     return o !== undefined && o.SchemaVersion === 2 && ("ArtifactName" in o || "Results" in o);
   },
   parse: parseTrivy,
+  parseItems: trivyItems,
 };
