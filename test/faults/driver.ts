@@ -113,6 +113,8 @@ export interface DriverOptions {
 export interface SequenceFailure {
   readonly index: number;
   readonly step: number;
+  /** e.g. `late delivery (once)`, `customer`. */
+  readonly stepKind: string;
   readonly violations: readonly Violation[];
   readonly sequence: string;
   readonly repro: string;
@@ -129,6 +131,8 @@ export interface DriverFigures {
   findingsChecked: number;
   checks: number;
   stores: Record<string, number>;
+  /** Wall time spent in sequences, by shadow store. */
+  elapsedMsByStore: Record<string, number>;
   faultsArmed: FaultCounts;
   faultsFired: FaultCounts;
   runsThrown: number;
@@ -206,6 +210,7 @@ function emptyFigures(): DriverFigures {
     findingsChecked: 0,
     checks: 0,
     stores: {},
+    elapsedMsByStore: {},
     faultsArmed: {},
     faultsFired: {},
     runsThrown: 0,
@@ -298,6 +303,7 @@ async function runSequence(
     editsStore = base;
   }
   figures.stores[kind] = (figures.stores[kind] ?? 0) + 1;
+  const sequenceStarted = performance.now();
   const store = new FaultyShadowStore(base, fired);
   services.edits.register(accountId, editsStore, productArn);
   const credentials = { accessKeyId: accountId, secretAccessKey: "fault-driver" };
@@ -479,6 +485,7 @@ async function runSequence(
         return {
           index,
           step: i,
+          stepKind: step.kind === "deliver" ? `${step.label} delivery (${step.mode})` : step.kind,
           violations,
           sequence: `store ${kind}, account ${accountId}\n${describeSequence(seq)}`,
           repro: `SHADOWHUB_FAULT_SEED=${options.seed} SHADOWHUB_FAULT_ONLY=${index}${options.hard ? " SHADOWHUB_FAULT_HARD=1" : ""} npm run test:faults   # or: node scripts/run-tests.mjs test/faults`,
@@ -488,6 +495,7 @@ async function runSequence(
     return undefined;
   } finally {
     for (const [k, n] of Object.entries(fired)) count(figures.faultsFired, k, n);
+    count(figures.elapsedMsByStore, kind, Math.round(performance.now() - sequenceStarted));
     services.edits.unregister(accountId);
     await worker.close();
     await twin.close();
@@ -520,6 +528,16 @@ export async function runFaultDriver(
   return { figures, failures };
 }
 
+/** One line per failed sequence: where it broke and which kinds of promise. */
+export function summarizeFailures(failures: readonly SequenceFailure[]): string {
+  return failures
+    .map((f) => {
+      const kinds = [...new Set(f.violations.map((v) => v.kind))].join(", ");
+      return `  sequence ${f.index}, step ${f.step} (${f.stepKind}): ${kinds}`;
+    })
+    .join("\n");
+}
+
 /** Formats a failure for the test output: seed, index, the violations, the sequence and the command. */
 export function formatFailure(seed: number, f: SequenceFailure): string {
   const lines = f.violations
@@ -550,7 +568,7 @@ export function driverEnv(env: Readonly<Record<string, string | undefined>>): {
   const only = env.SHADOWHUB_FAULT_ONLY;
   return {
     seed: int("SHADOWHUB_FAULT_SEED", 20261125),
-    sequences: int("SHADOWHUB_FAULT_SEQUENCES", 220),
+    sequences: int("SHADOWHUB_FAULT_SEQUENCES", 200),
     ...(only === undefined || only === "" ? {} : { only: int("SHADOWHUB_FAULT_ONLY", 0) }),
     hard: env.SHADOWHUB_FAULT_HARD === "1",
   };

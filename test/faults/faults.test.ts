@@ -17,6 +17,7 @@ import {
   driverEnv,
   formatFailure,
   runFaultDriver,
+  summarizeFailures,
 } from "./driver.ts";
 
 const TABLE = "shadowhub-faults";
@@ -66,7 +67,7 @@ describe("fault driver: the pipeline under faults matches the reference model", 
     assert.ok(f.findingsChecked > 0, "the checker compared findings");
     if (result.failures.length > 0) {
       assert.fail(
-        `${result.failures.length} of ${f.sequences} sequences broke a promise\n\n${result.failures
+        `${result.failures.length} of ${f.sequences} sequences broke a promise\n${summarizeFailures(result.failures)}\n\n${result.failures
           .slice(0, 3)
           .map((x) => formatFailure(env.seed, x))
           .join("\n\n")}`,

@@ -282,6 +282,7 @@ export function generateSequence(p: Prng, options: GeneratorOptions, startMs: nu
   const steps: Step[] = [];
   const delivered: ScanReport[] = [];
   const present = new Set<string>();
+  const emptyAt = new Map<string, number>();
   const deliver = (scan: ScanReport, label: "new" | "duplicate" | "late" | "early"): void => {
     const mode = p.chance(0.1) ? "concurrent-twin" : "once";
     steps.push({
@@ -293,6 +294,8 @@ export function generateSequence(p: Prng, options: GeneratorOptions, startMs: nu
       concurrency: p.int(1, 3),
     });
     for (const id of scan.findings.keys()) present.add(id);
+    if (scan.findings.size === 0)
+      emptyAt.set(scan.scope, Math.max(scan.timeMs, emptyAt.get(scan.scope) ?? 0));
   };
   const count = big ? p.int(3, 5) : p.int(4, 9);
   for (let i = 0; i < count; i++) {
@@ -305,7 +308,13 @@ export function generateSequence(p: Prng, options: GeneratorOptions, startMs: nu
     } else if (kind === "customer" && present.size > 0) {
       steps.push({ kind: "customer", update: customerUpdate(p, [...present]) });
     } else if (kind === "duplicate" && delivered.length > 0) {
-      deliver(p.pick(delivered), "duplicate");
+      // An empty report carries no time, so its archives cannot tell a redelivered older report
+      // from news: outside hard mode, duplicates are of reports newer than the last empty one.
+      const candidates =
+        options.hard === true
+          ? delivered
+          : delivered.filter((s) => s.timeMs >= (emptyAt.get(s.scope) ?? Number.NEGATIVE_INFINITY));
+      if (candidates.length > 0) deliver(p.pick(candidates), "duplicate");
     } else if (kind === "late") {
       // Two scans of one scope; the newer is delivered first, the older arrives late.
       const before = factory.snapshot(scope);
