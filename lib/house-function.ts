@@ -10,9 +10,15 @@ import { fileURLToPath } from "node:url";
 import { type Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import {
+  type ICommandHooks,
+  NodejsFunction,
+  type NodejsFunctionProps,
+  OutputFormat,
+} from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { LAZY_CHUNK_DIR } from "../lambdas/core/asff/ajv-setup.ts";
 
 /** Repository root: `lib/` sits directly below it. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -28,6 +34,38 @@ export const HOUSE_ESBUILD_TARGET = "node22";
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __shadowhubCreateRequire } from 'node:module'; const require = __shadowhubCreateRequire(import.meta.url);";
+
+/**
+ * Files a bundle needs beside the handler because they are `require`d at run time, not imported:
+ * the ASFF validator's lazily loaded chunks (`lambdas/core/asff/validate.ts` loads them from
+ * `<handler dir>/generated/asff-lazy/`). Paths relative to the project root and to the bundle.
+ */
+export const HOUSE_RUNTIME_FILES = [
+  { from: join("lambdas", "core", "asff", LAZY_CHUNK_DIR), to: LAZY_CHUNK_DIR },
+] as const;
+
+/**
+ * Shell commands that copy {@link HOUSE_RUNTIME_FILES} from `inputDir` (the project root) into
+ * `outputDir` (the bundle). About 2.3 MB unzipped, 0.2 MB zipped: nothing is loaded until used.
+ */
+export function copyRuntimeFilesCommands(inputDir: string, outputDir: string): string[] {
+  return HOUSE_RUNTIME_FILES.flatMap(({ from, to }) => [
+    `mkdir -p "${join(outputDir, to)}"`,
+    `cp -R "${join(inputDir, from)}/." "${join(outputDir, to)}"`,
+  ]);
+}
+
+/** The house commands, then the caller's. */
+function houseCommandHooks(extra: ICommandHooks | undefined): ICommandHooks {
+  return {
+    beforeBundling: (inputDir, outputDir) => extra?.beforeBundling(inputDir, outputDir) ?? [],
+    beforeInstall: (inputDir, outputDir) => extra?.beforeInstall(inputDir, outputDir) ?? [],
+    afterBundling: (inputDir, outputDir) => [
+      ...copyRuntimeFilesCommands(inputDir, outputDir),
+      ...(extra?.afterBundling(inputDir, outputDir) ?? []),
+    ],
+  };
+}
 
 /** Props of {@link HouseFunction}. */
 export interface HouseFunctionProps {
@@ -54,7 +92,8 @@ export interface HouseFunctionProps {
    */
   readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
   /**
-   * Extra esbuild commands, e.g. to bundle custom parsers next to the handler.
+   * Extra commands, e.g. to bundle custom parsers next to the handler. They run after the house
+   * ones (which copy {@link HOUSE_RUNTIME_FILES} into the bundle).
    * @default - none
    */
   readonly commandHooks?: NonNullable<NodejsFunctionProps["bundling"]>["commandHooks"];
@@ -129,7 +168,7 @@ export class HouseFunction extends Construct {
         mainFields: ["module", "main"],
         banner: ESM_REQUIRE_BANNER,
         forceDockerBundling: false,
-        ...(props.commandHooks === undefined ? {} : { commandHooks: props.commandHooks }),
+        commandHooks: houseCommandHooks(props.commandHooks),
       },
       ...props.overrides,
     });
