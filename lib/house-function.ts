@@ -46,7 +46,7 @@ export const HOUSE_RUNTIME_FILES = [
 
 /**
  * Shell commands that copy {@link HOUSE_RUNTIME_FILES} from `inputDir` (the project root) into
- * `outputDir` (the bundle). About 2.3 MB unzipped, 0.2 MB zipped: nothing is loaded until used.
+ * `outputDir` (the bundle): 111 files, 2.3 MB (0.26 MB gzip), none loaded until a finding needs it.
  */
 export function copyRuntimeFilesCommands(inputDir: string, outputDir: string): string[] {
   return HOUSE_RUNTIME_FILES.flatMap(({ from, to }) => [

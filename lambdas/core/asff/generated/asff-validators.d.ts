@@ -12,8 +12,10 @@ export interface PrecompiledValidate {
 
 /**
  * Builds the validators. Their run-time dependencies are passed in so the generated code imports
- * nothing: `require` resolves ajv's runtime helpers, `fastRegExp` builds pattern tests and
- * `asffFormats` holds the custom formats.
+ * nothing: `require` resolves ajv's runtime helpers and, by `asff-lazy:<Definition>`, the validators
+ * of the lazily loaded chunks (`asff-lazy/<Definition>.cjs`, which export a function of the same
+ * three arguments returning `{ validate }`); `fastRegExp` builds pattern tests and `asffFormats`
+ * holds the custom formats.
  */
 export declare function createValidators(
   require: (id: string) => unknown,
