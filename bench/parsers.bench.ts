@@ -1,34 +1,242 @@
 /**
- * Benchmark: a synthetic Trivy JSON report with 100,000 vulnerabilities → the whole conversion
- * path (`convertReport`: UTF-8 decode, JSON.parse, depth/`__proto__` inspection, detection, Trivy
- * parser, finalize with fit-to-limits, size check and ASFF validation). Prints findings/s, peak RSS
- * and `JSON.parse` of the same bytes in the same run as the floor.
- * Targets (issue 3): ≥ 50,000 findings/s on one core; ≤ 5× the JSON.parse time.
+ * Benchmark: a synthetic Trivy JSON report with 100,000 vulnerabilities (~1.3 KB each, like real
+ * Trivy output with descriptions, CVSS and references) → the whole conversion from the report's
+ * bytes: UTF-8 decode, JSON.parse, depth/`__proto__` inspection, detection, the Trivy parser,
+ * finalize (sanitize, fit to limits, size check) and ASFF validation. Prints findings/s, the ratio
+ * to `JSON.parse` of the same text in the same process (the floor), both in wall-clock and CPU
+ * time, and peak RSS. Targets (issue 3): ≥ 50,000 findings/s on one core; ≤ 5× the JSON.parse time.
+ *
+ * Two paths are measured, each in a fresh process (so peak RSS is that path's own):
+ * - `batches`: `convertReportBatches` (batches of 100 findings, each dropped after counting): the
+ *   streaming path, for a pipeline that forwards findings as they come;
+ * - `whole`: `convertReport`, which returns all findings at once: what the ingest Lambda and the
+ *   CLI call today.
+ * CPU time (user + system, all threads) is the figure to trust on a shared machine: wall time then
+ * includes waiting for a core. `bench/sarif.bench.ts` uses the same harness for SARIF.
+ *
  * Run alone: `node --import tsx bench/parsers.bench.ts [vulnerabilities]`.
+ * `parsersBenchMetrics()` returns the figures as `BenchMetric` rows for `bench/run.ts`.
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildConversionContext } from "../lambdas/core/parsers/context.ts";
-import { convertReport } from "../lambdas/core/parsers/convert.ts";
+import { convertReport, convertReportBatches } from "../lambdas/core/parsers/convert.ts";
+import type { BenchMetric } from "./lambda.bench.ts";
 
-/** What one run measured. */
-export interface ParsersBenchResult {
-  readonly vulnerabilities: number;
+/** Targets of issue 3. */
+export const PARSER_TARGETS = { findingsPerSecond: 50_000, ratioToJsonParse: 5 } as const;
+
+/** `batches`: `convertReportBatches` (streamed); `whole`: `convertReport` (all findings at once). */
+export type ConversionPath = "batches" | "whole";
+
+/** What one measured conversion of one synthetic report gave. */
+export interface ConversionFigures {
+  readonly format: string;
+  readonly path: ConversionPath;
+  /** Vulnerabilities or results in the report. */
+  readonly entries: number;
   readonly findings: number;
   readonly bytes: number;
   /** Fastest of three `JSON.parse` runs of the same text (wall clock). */
   readonly jsonParseMs: number;
-  /** CPU time (user + system) of that fastest `JSON.parse`. */
+  /** CPU time (user + system) of the fastest `JSON.parse`. */
   readonly jsonParseCpuMs: number;
+  /** Bytes → findings (wall clock). */
   readonly totalMs: number;
-  /** CPU time (user + system) of the conversion: robust when other processes share the cores. */
+  /** Bytes → findings, CPU time (user + system, every thread: the "one core" figure). */
   readonly totalCpuMs: number;
   readonly findingsPerSecond: number;
-  /** Findings per CPU second: the "one core" figure. */
   readonly findingsPerCpuSecond: number;
-  readonly cpuRatioToJsonParse: number;
   readonly ratioToJsonParse: number;
+  readonly cpuRatioToJsonParse: number;
+  /** Peak resident set size of the process after the conversion (file, text and conversion). */
   readonly peakRssMb: number;
+}
+
+interface ChildJob {
+  readonly file: string;
+  readonly warmupFile: string;
+  readonly format: string;
+  readonly path: ConversionPath;
+  readonly entries: number;
+}
+
+const CONTEXT = buildConversionContext({
+  accountId: "123456789012",
+  region: "us-east-1",
+  nowMs: Date.UTC(2025, 0, 1),
+});
+
+/** Converts `content` by `path`; returns the number of findings (throws on any failure). */
+function convert(source: string, content: Uint8Array, path: ConversionPath): number {
+  let findings = 0;
+  const failures: unknown[] = [];
+  if (path === "whole") {
+    const result = convertReport({ source, content }, CONTEXT);
+    findings = result.findings.length;
+    failures.push(...result.failures);
+  } else {
+    for (const batch of convertReportBatches({ source, content }, CONTEXT)) {
+      // a pipeline would send the batch here; the bench drops it
+      findings += batch.findings.length;
+      failures.push(...batch.failures);
+    }
+  }
+  if (failures.length > 0) {
+    throw new Error(`benchmark input produced failures: ${JSON.stringify(failures.slice(0, 3))}`);
+  }
+  return findings;
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/** The measurement itself, in a fresh process. */
+function runChild(job: ChildJob): ConversionFigures {
+  const bytes = readFileSync(job.file);
+  // Warm up the validator and the JIT on a small report of the same format first.
+  convert("warmup", readFileSync(job.warmupFile), job.path);
+
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const findings = convert("bench", bytes, job.path);
+  const totalMs = performance.now() - start;
+  const totalCpuMs = cpuMsSince(cpu);
+  // maxRSS is the process's true peak (kilobytes), not a sample: read before the floor runs.
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+
+  const text = bytes.toString("utf8");
+  let jsonParseMs = Number.POSITIVE_INFINITY;
+  let jsonParseCpuMs = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    JSON.parse(text);
+    jsonParseMs = Math.min(jsonParseMs, performance.now() - t);
+    jsonParseCpuMs = Math.min(jsonParseCpuMs, cpuMsSince(c));
+  }
+  return {
+    format: job.format,
+    path: job.path,
+    entries: job.entries,
+    findings,
+    bytes: bytes.byteLength,
+    jsonParseMs,
+    jsonParseCpuMs,
+    totalMs,
+    totalCpuMs,
+    findingsPerSecond: findings / (totalMs / 1000),
+    findingsPerCpuSecond: findings / (totalCpuMs / 1000),
+    ratioToJsonParse: totalMs / jsonParseMs,
+    cpuRatioToJsonParse: totalCpuMs / jsonParseCpuMs,
+    peakRssMb,
+  };
+}
+
+const SELF = fileURLToPath(import.meta.url);
+
+/**
+ * Measures the conversion of `report` (after `warmup`, a small report of the same format) along
+ * each of `paths`, each in a fresh Node process.
+ */
+export function measureConversion(
+  format: string,
+  entries: number,
+  report: Uint8Array | string,
+  warmup: Uint8Array | string,
+  paths: readonly ConversionPath[] = ["batches", "whole"],
+): ConversionFigures[] {
+  const dir = mkdtempSync(join(tmpdir(), "shadowhub-parsers-bench-"));
+  try {
+    const file = join(dir, `${format}.json`);
+    const warmupFile = join(dir, `${format}-warmup.json`);
+    writeFileSync(file, report);
+    writeFileSync(warmupFile, warmup);
+    return paths.map((path) => {
+      const job: ChildJob = { file, warmupFile, format, path, entries };
+      const child = spawnSync(process.execPath, ["--import", "tsx", SELF, "--child", JSON.stringify(job)], {
+        encoding: "utf8",
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      if (child.status !== 0) {
+        throw new Error(`benchmark process for ${format}/${path} failed (${child.status}): ${child.stderr}`);
+      }
+      return JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "") as ConversionFigures;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The figures as `BenchMetric` rows; `ratio` = value / baseline (≤ 1 meets the target). */
+export function conversionMetrics(figures: readonly ConversionFigures[]): BenchMetric[] {
+  const usPerFindingTarget = 1e6 / PARSER_TARGETS.findingsPerSecond;
+  const rows: BenchMetric[] = [];
+  for (const f of figures) {
+    const at = `${f.format} ${f.entries} (${f.path})`;
+    const usWall = (f.totalMs * 1000) / f.findings;
+    const usCpu = (f.totalCpuMs * 1000) / f.findings;
+    rows.push(
+      { name: `${at}: findings/s, wall`, value: Math.round(f.findingsPerSecond), unit: "findings/s" },
+      { name: `${at}: findings/s, CPU`, value: Math.round(f.findingsPerCpuSecond), unit: "findings/s" },
+      {
+        name: `${at}: time per finding, wall`,
+        value: usWall,
+        unit: "µs",
+        baseline: usPerFindingTarget,
+        ratio: usWall / usPerFindingTarget,
+      },
+      {
+        name: `${at}: time per finding, CPU`,
+        value: usCpu,
+        unit: "µs",
+        baseline: usPerFindingTarget,
+        ratio: usCpu / usPerFindingTarget,
+      },
+      {
+        name: `${at}: × JSON.parse, wall`,
+        value: f.ratioToJsonParse,
+        unit: "×",
+        baseline: PARSER_TARGETS.ratioToJsonParse,
+        ratio: f.ratioToJsonParse / PARSER_TARGETS.ratioToJsonParse,
+      },
+      {
+        name: `${at}: × JSON.parse, CPU`,
+        value: f.cpuRatioToJsonParse,
+        unit: "×",
+        baseline: PARSER_TARGETS.ratioToJsonParse,
+        ratio: f.cpuRatioToJsonParse / PARSER_TARGETS.ratioToJsonParse,
+      },
+      { name: `${at}: JSON.parse floor, wall`, value: f.jsonParseMs, unit: "ms" },
+      { name: `${at}: JSON.parse floor, CPU`, value: f.jsonParseCpuMs, unit: "ms" },
+      { name: `${at}: peak RSS`, value: f.peakRssMb, unit: "MiB" },
+    );
+  }
+  return rows;
+}
+
+/** The figures as a small table. */
+export function formatConversion(title: string, figures: readonly ConversionFigures[]): string {
+  const first = figures[0];
+  const lines = [`${title}${first ? `, ${(first.bytes / 1048576).toFixed(1)} MiB` : ""}`];
+  for (const r of figures) {
+    lines.push(
+      `  ${r.path === "batches" ? "convertReportBatches (streamed, batches of 100)" : "convertReport (all findings at once)"}: ${r.findings.toLocaleString("en")} findings`,
+      "                        wall          CPU (user+sys)",
+      `    JSON.parse (floor)  ${r.jsonParseMs.toFixed(0).padStart(6)} ms     ${r.jsonParseCpuMs.toFixed(0).padStart(6)} ms`,
+      `    conversion          ${r.totalMs.toFixed(0).padStart(6)} ms     ${r.totalCpuMs.toFixed(0).padStart(6)} ms`,
+      `    × JSON.parse        ${r.ratioToJsonParse.toFixed(2).padStart(6)}        ${r.cpuRatioToJsonParse.toFixed(2).padStart(6)}      (target ≤ ${PARSER_TARGETS.ratioToJsonParse}×)`,
+      `    findings/s          ${Math.round(r.findingsPerSecond).toLocaleString("en").padStart(9)}  ${Math.round(r.findingsPerCpuSecond).toLocaleString("en").padStart(9)}   (target ≥ ${PARSER_TARGETS.findingsPerSecond.toLocaleString("en")} on one core)`,
+      `    peak RSS            ${r.peakRssMb.toFixed(0)} MiB`,
+    );
+  }
+  return lines.join("\n");
 }
 
 /**
@@ -85,71 +293,23 @@ export function syntheticTrivyReport(count: number): Uint8Array {
   );
 }
 
-/** Runs the benchmark once on `count` vulnerabilities. */
-export function runParsersBench(count = 100_000): ParsersBenchResult {
-  const bytes = syntheticTrivyReport(count);
-  const ctx = buildConversionContext({
-    accountId: "123456789012",
-    region: "us-east-1",
-    nowMs: Date.UTC(2025, 0, 1),
-  });
-  // Warm up the validator's compiled schema and the JIT on a small report first.
-  convertReport({ source: "warmup.json", content: syntheticTrivyReport(2_000) }, ctx);
-
-  const text = new TextDecoder().decode(bytes);
-  let jsonParseMs = Number.POSITIVE_INFINITY;
-  let jsonParseCpuMs = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 3; i++) {
-    const cpu = process.cpuUsage();
-    const t = performance.now();
-    JSON.parse(text);
-    jsonParseMs = Math.min(jsonParseMs, performance.now() - t);
-    const used = process.cpuUsage(cpu);
-    jsonParseCpuMs = Math.min(jsonParseCpuMs, (used.user + used.system) / 1000);
-  }
-
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  const result = convertReport({ source: "bench.json", content: bytes }, ctx);
-  const totalMs = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  const totalCpuMs = (used.user + used.system) / 1000;
-  if (result.failures.length > 0) {
-    throw new Error(`benchmark input produced failures: ${JSON.stringify(result.failures.slice(0, 3))}`);
-  }
-  return {
-    vulnerabilities: count,
-    findings: result.findings.length,
-    bytes: bytes.byteLength,
-    jsonParseMs,
-    jsonParseCpuMs,
-    totalMs,
-    totalCpuMs,
-    findingsPerSecond: result.findings.length / (totalMs / 1000),
-    findingsPerCpuSecond: result.findings.length / (totalCpuMs / 1000),
-    ratioToJsonParse: totalMs / jsonParseMs,
-    cpuRatioToJsonParse: totalCpuMs / jsonParseCpuMs,
-    // maxRSS is the process's true peak (kilobytes), not a sample.
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-  };
+/** Measures the Trivy conversion of `count` vulnerabilities along both paths. */
+export function runParsersBench(count = 100_000): ConversionFigures[] {
+  return measureConversion("trivy", count, syntheticTrivyReport(count), syntheticTrivyReport(2_000));
 }
 
-/** Prints one run as a small table. */
-export function printParsersBench(r: ParsersBenchResult): void {
-  const lines = [
-    `Trivy → ASFF (${r.vulnerabilities.toLocaleString("en")} vulnerabilities, ${(r.bytes / 1048576).toFixed(1)} MiB)`,
-    `  findings            ${r.findings.toLocaleString("en")}`,
-    "                      wall          CPU (user+sys)",
-    `  JSON.parse (floor)  ${r.jsonParseMs.toFixed(0).padStart(6)} ms     ${r.jsonParseCpuMs.toFixed(0).padStart(6)} ms`,
-    `  convertReport       ${r.totalMs.toFixed(0).padStart(6)} ms     ${r.totalCpuMs.toFixed(0).padStart(6)} ms`,
-    `  × JSON.parse        ${r.ratioToJsonParse.toFixed(2).padStart(6)}        ${r.cpuRatioToJsonParse.toFixed(2).padStart(6)}      (target ≤ 5×)`,
-    `  findings/s          ${Math.round(r.findingsPerSecond).toLocaleString("en").padStart(9)}  ${Math.round(r.findingsPerCpuSecond).toLocaleString("en").padStart(9)}   (target ≥ 50,000 on one core)`,
-    `  peak RSS            ${r.peakRssMb.toFixed(0)} MiB`,
-  ];
-  console.log(lines.join("\n"));
+/** `runParsersBench` as `BenchMetric` rows, for `bench/run.ts`. */
+export async function parsersBenchMetrics(count = 100_000): Promise<BenchMetric[]> {
+  return conversionMetrics(runParsersBench(count));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+const isMain = import.meta.url === pathToFileURL(process.argv[1] ?? "").href;
+const childIndex = process.argv.indexOf("--child");
+if (isMain && childIndex !== -1) {
+  console.log(JSON.stringify(runChild(JSON.parse(process.argv[childIndex + 1] ?? "{}") as ChildJob)));
+} else if (isMain) {
   const count = Number(process.argv[2] ?? 100_000);
-  printParsersBench(runParsersBench(count));
+  console.log(
+    formatConversion(`Trivy → ASFF (${count.toLocaleString("en")} vulnerabilities)`, runParsersBench(count)),
+  );
 }

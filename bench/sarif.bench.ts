@@ -1,34 +1,22 @@
 /**
- * Benchmark: a synthetic SARIF log with 100,000 results → parse (JSON) + normalize (SARIF parser)
- * + finalize and validate (ASFF). Prints findings/s, peak RSS and `JSON.parse` of the same text in
- * the same run as the floor. Targets (issue 3): ≥ 50,000 findings/s on one core; ≤ 5× JSON.parse.
+ * Benchmark: a synthetic SARIF log with 100,000 results (a CodeQL-like run with 200 rules over 5,000
+ * files) → the whole conversion from the log's bytes (decode, JSON.parse, inspection, detection,
+ * the SARIF parser, finalize and ASFF validation), with `JSON.parse` of the same text in the same
+ * process as the floor. The harness, the two measured paths (`batches`: streamed
+ * `convertReportBatches`; `whole`: `convertReport`) and the printed figures are those of
+ * `bench/parsers.bench.ts`. Targets (issue 3): ≥ 50,000 findings/s on one core; ≤ 5× JSON.parse.
+ *
  * Run alone: `node --import tsx bench/sarif.bench.ts [results]`.
+ * `sarifBenchMetrics()` returns the figures as `BenchMetric` rows for `bench/run.ts`.
  */
-import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import type { ConversionContext } from "../lambdas/core/parsers/contracts.ts";
-import { finalizeDrafts } from "../lambdas/core/parsers/finalize.ts";
-import { parseSarif } from "../lambdas/core/parsers/sarif.ts";
-
-/** What one benchmark run measured. */
-export interface SarifBenchResult {
-  readonly results: number;
-  readonly findings: number;
-  readonly bytes: number;
-  readonly jsonParseMs: number;
-  readonly totalMs: number;
-  readonly findingsPerSecond: number;
-  readonly ratioToJsonParse: number;
-  readonly peakRssMb: number;
-}
-
-const CONTEXT: ConversionContext = {
-  accountId: "123456789012",
-  region: "us-east-1",
-  partition: "aws",
-  productArn: "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
-  nowMs: Date.UTC(2025, 0, 1),
-};
+import type { BenchMetric } from "./lambda.bench.ts";
+import {
+  type ConversionFigures,
+  conversionMetrics,
+  formatConversion,
+  measureConversion,
+} from "./parsers.bench.ts";
 
 /** A SARIF log shaped like a real CodeQL/Semgrep run: 200 rules, `count` results over 5,000 files. */
 export function syntheticSarif(count: number): string {
@@ -74,60 +62,17 @@ export function syntheticSarif(count: number): string {
   });
 }
 
-/** Runs the benchmark once on `count` results. */
-export function runSarifBench(count = 100_000): SarifBenchResult {
-  const text = syntheticSarif(count);
-  let peakRss = process.memoryUsage().rss;
-  const sample = (): void => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  };
-  const timer = setInterval(sample, 20);
-  try {
-    let start = performance.now();
-    JSON.parse(text);
-    const jsonParseMs = performance.now() - start;
-    sample();
+/** Measures the SARIF conversion of `count` results along both paths. */
+export function runSarifBench(count = 100_000): ConversionFigures[] {
+  return measureConversion("sarif", count, syntheticSarif(count), syntheticSarif(2_000));
+}
 
-    start = performance.now();
-    const document: unknown = JSON.parse(text);
-    const parsed = parseSarif(document, { source: "bench.sarif", conversion: CONTEXT });
-    sample();
-    const { findings, failures } = finalizeDrafts(parsed.drafts, CONTEXT, {
-      source: "bench.sarif",
-      format: "sarif",
-    });
-    const totalMs = performance.now() - start;
-    sample();
-    if (failures.length > 0 || parsed.failures.length > 0) {
-      throw new Error(
-        `benchmark input produced failures: ${JSON.stringify([...parsed.failures, ...failures].slice(0, 3))}`,
-      );
-    }
-    return {
-      results: count,
-      findings: findings.length,
-      bytes: Buffer.byteLength(text),
-      jsonParseMs,
-      totalMs,
-      findingsPerSecond: findings.length / (totalMs / 1000),
-      ratioToJsonParse: totalMs / jsonParseMs,
-      peakRssMb: peakRss / (1024 * 1024),
-    };
-  } finally {
-    clearInterval(timer);
-  }
+/** `runSarifBench` as `BenchMetric` rows, for `bench/run.ts`. */
+export async function sarifBenchMetrics(count = 100_000): Promise<BenchMetric[]> {
+  return conversionMetrics(runSarifBench(count));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const count = Number(process.argv[2] ?? 100_000);
-  const r = runSarifBench(count);
-  console.log(
-    [
-      `sarif bench: ${r.results} results, ${(r.bytes / 1024 / 1024).toFixed(1)} MB`,
-      `  JSON.parse floor: ${r.jsonParseMs.toFixed(0)} ms`,
-      `  parse + normalize + validate: ${r.totalMs.toFixed(0)} ms (${r.ratioToJsonParse.toFixed(1)}× JSON.parse; target ≤ 5×)`,
-      `  ${r.findings} findings, ${Math.round(r.findingsPerSecond)} findings/s (target ≥ 50,000)`,
-      `  peak RSS: ${r.peakRssMb.toFixed(0)} MB`,
-    ].join("\n"),
-  );
+  console.log(formatConversion(`SARIF → ASFF (${count.toLocaleString("en")} results)`, runSarifBench(count)));
 }

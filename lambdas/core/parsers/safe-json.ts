@@ -75,39 +75,58 @@ export function decodeReport(
 }
 
 /**
- * Removes `__proto__` keys and checks the nesting depth without recursion. Throws `InputError`
- * naming the JSON path where the depth limit was passed.
+ * Removes `__proto__` keys and checks the nesting depth. Throws `InputError` naming the JSON path
+ * of the first value (in document order) nested deeper than `maxDepth`.
+ *
+ * A recursive walk bounded by `maxDepth` (so it cannot overflow the stack): it allocates nothing
+ * per value, and the path is only built, while unwinding, for the error. On a 100,000-finding
+ * report this walk visits millions of values.
  */
 export function inspectDocument(source: string, document: unknown, maxDepth = DEFAULT_MAX_DEPTH): void {
-  const stack: Array<{ value: unknown; depth: number; path: string }> = [
-    { value: document, depth: 0, path: "$" },
-  ];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (item === undefined) break;
-    const { value, depth, path } = item;
-    if (value === null || typeof value !== "object") continue;
-    if (depth >= maxDepth) {
-      throw new InputError(
-        `${source}: ${path} is nested more than ${maxDepth} levels deep; no supported report nests this deep`,
-        { source, field: path, rule: `maxDepth ${maxDepth}` },
-      );
-    }
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const child = value[i];
-        if (child !== null && typeof child === "object")
-          stack.push({ value: child, depth: depth + 1, path: `${path}[${i}]` });
+  if (document === null || typeof document !== "object") return;
+  try {
+    inspectValue(document, 0, maxDepth);
+  } catch (error) {
+    if (!(error instanceof TooDeep)) throw error;
+    const path = `$${error.segments.reverse().join("")}`;
+    throw new InputError(
+      `${source}: ${path} is nested more than ${maxDepth} levels deep; no supported report nests this deep`,
+      { source, field: path, rule: `maxDepth ${maxDepth}` },
+    );
+  }
+}
+
+/** Thrown from the depth limit up the walk; each level adds its key to the path. */
+class TooDeep extends Error {
+  readonly segments: string[] = [];
+}
+
+function inspectValue(value: object, depth: number, maxDepth: number): void {
+  if (depth >= maxDepth) throw new TooDeep("too deep");
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (child === null || typeof child !== "object") continue;
+      try {
+        inspectValue(child, depth + 1, maxDepth);
+      } catch (error) {
+        if (error instanceof TooDeep) error.segments.push(`[${i}]`);
+        throw error;
       }
-      continue;
     }
-    const obj = value as Record<string, unknown>;
-    // biome-ignore lint/suspicious/noProto: removing an own `__proto__` data key is the point
-    if (Object.hasOwn(obj, "__proto__")) delete obj.__proto__;
-    for (const key in obj) {
-      const child = obj[key];
-      if (child !== null && typeof child === "object")
-        stack.push({ value: child, depth: depth + 1, path: `${path}.${key}` });
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  // biome-ignore lint/suspicious/noProto: removing an own `__proto__` data key is the point
+  if (Object.hasOwn(obj, "__proto__")) delete obj.__proto__;
+  for (const key in obj) {
+    const child = obj[key];
+    if (child === null || typeof child !== "object") continue;
+    try {
+      inspectValue(child, depth + 1, maxDepth);
+    } catch (error) {
+      if (error instanceof TooDeep) error.segments.push(`.${key}`);
+      throw error;
     }
   }
 }
