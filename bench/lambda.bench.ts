@@ -1,6 +1,6 @@
 /**
  * Benchmark of the Lambda bundles (issue 5): for each handler, bundle it with esbuild exactly as
- * the house function construct does (ESM, node22, minified, AWS SDK clients bundled, the
+ * the house function construct does (ESM, node22, minified with names kept, AWS SDK clients bundled, the
  * `require` banner), then report
  * - the bundle size (raw and gzip; Lambda's limit applies to the zip). Target ≤ 1 MB. The files
  *   the house function copies beside the bundle (the ASFF validator's lazily loaded chunks, see
@@ -128,6 +128,7 @@ export async function runLambdaBench(processes = 5): Promise<LambdaBenchResult[]
         format: "esm",
         target: HOUSE_ESBUILD_TARGET,
         minify: true,
+        keepNames: true,
         sourcemap: false,
         mainFields: ["module", "main"],
         banner: { js: ESM_REQUIRE_BANNER },

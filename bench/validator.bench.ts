@@ -156,6 +156,7 @@ export async function runValidatorColdStart(processes = 7): Promise<BenchMetric[
       format: "esm",
       target: HOUSE_ESBUILD_TARGET,
       minify: true,
+      keepNames: true,
       sourcemap: false,
       mainFields: ["module", "main"],
       banner: { js: ESM_REQUIRE_BANNER },

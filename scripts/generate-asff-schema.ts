@@ -440,6 +440,9 @@ export const LAZY_FINDING_MEMBERS = [
   "Vulnerabilities",
 ] as const;
 
+/** Members of `Resources[]` lazily loaded for the same reason (Macie fills DataClassification). */
+export const LAZY_RESOURCE_MEMBERS = ["DataClassification"] as const;
+
 /** The definition a member refers to, directly (`$ref`) or as list items; `undefined` for inline schemas. */
 function referencedDefinition(member: Json | undefined): string | undefined {
   if (!isSchema(member)) return undefined;
@@ -463,8 +466,8 @@ function lazyMember(member: Schema, definition: string): Schema {
 
 /**
  * Names of the definitions whose validators become lazily loaded chunks: those that
- * `ResourceDetails` members refer to (the `Resources[].Details` types) and those of
- * {@link LAZY_FINDING_MEMBERS}.
+ * `ResourceDetails` members refer to (the `Resources[].Details` types), those of
+ * {@link LAZY_FINDING_MEMBERS} and {@link LAZY_RESOURCE_MEMBERS}, and BatchUpdateFindingsRequest.
  */
 export function lazyDefinitions(schema: Schema): string[] {
   return [[BATCH_UPDATE_DEFINITION], ...lazyMembers(schema.definitions as Schema).values()]
@@ -473,12 +476,13 @@ export function lazyDefinitions(schema: Schema): string[] {
     .sort();
 }
 
-/** For `ResourceDetails` and `AwsSecurityFinding`: member name → lazily loaded definition. */
+/** For `ResourceDetails`, `AwsSecurityFinding` and `Resource`: member name → lazily loaded definition. */
 function lazyMembers(definitions: Schema): Map<string, Map<string, string>> {
   const out = new Map<string, Map<string, string>>();
   for (const [owner, members] of [
     ["ResourceDetails", undefined],
     ["AwsSecurityFinding", LAZY_FINDING_MEMBERS],
+    ["Resource", LAZY_RESOURCE_MEMBERS],
   ] as const) {
     const properties = (definitions[owner] as Schema | undefined)?.properties;
     if (!isSchema(properties)) throw new Error(`${owner} has no properties`);

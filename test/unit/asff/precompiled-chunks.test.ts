@@ -71,25 +71,42 @@ function objectOf(members: readonly string[]) {
 }
 
 const detailsTypes = Object.entries(definitions.ResourceDetails?.properties ?? {});
+/** `Resources[].DataClassification`, also a lazily loaded chunk, with its nested members' names. */
+const classificationRef = definitions.Resource?.properties?.DataClassification;
+const classification = fc.oneof(
+  objectOf(membersOf(classificationRef)),
+  fc.record({ Result: objectOf(membersOf(definitions.DataClassificationDetails?.properties?.Result)) }),
+);
 
 describe("precompiled validator with lazily loaded chunks", () => {
-  it("reports what the schema compiled as a whole reports, for any Details type", () => {
+  it("reports what the schema compiled as a whole reports, for any Details type and DataClassification", () => {
     const detailsOf = fc
       .constantFrom(...detailsTypes)
       .chain(([name, ref]) => fc.tuple(fc.constant(name), objectOf(membersOf(ref))));
     fc.assert(
-      fc.property(detailsOf, detailsOf, fc.boolean(), ([a, first], [b, second], listed) => {
-        const data = finding({
-          Resources: [
-            { Type: "Other", Id: "r1", Details: { [a]: listed ? [first] : first, [b]: second } },
-            { Type: "Other", Id: "r2", Details: { [b]: second } },
-          ],
-          // errors before and after Resources: their order around the chunks' errors is kept
-          Title: listed ? "" : "t",
-          RecordState: listed ? "GONE" : "ACTIVE",
-        });
-        assert.deepEqual(validateFinding(data), oracle(oracleFinding, data, `${ASFF_ERROR_PREFIX} `));
-      }),
+      fc.property(
+        detailsOf,
+        detailsOf,
+        fc.boolean(),
+        classification,
+        ([a, first], [b, second], listed, dc) => {
+          const data = finding({
+            Resources: [
+              {
+                Type: "Other",
+                Id: "r1",
+                Details: { [a]: listed ? [first] : first, [b]: second },
+                DataClassification: dc,
+              },
+              { Type: "Other", Id: "r2", Details: { [b]: second } },
+            ],
+            // errors before and after Resources: their order around the chunks' errors is kept
+            Title: listed ? "" : "t",
+            RecordState: listed ? "GONE" : "ACTIVE",
+          });
+          assert.deepEqual(validateFinding(data), oracle(oracleFinding, data, `${ASFF_ERROR_PREFIX} `));
+        },
+      ),
       { numRuns: 400 },
     );
   });
