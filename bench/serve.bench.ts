@@ -38,6 +38,8 @@ export interface ServeBenchOptions {
   readonly store?: "sqlite" | "memory";
   /** Run serve inside this process instead of as `shadowhub serve`. @default false */
   readonly inProcess?: boolean;
+  /** Extra Node.js options for the `shadowhub serve` child (e.g. `--cpu-prof`). @default none */
+  readonly serveNodeArgs?: readonly string[];
   /** Progress and result lines. @default console.log */
   readonly log?: (line: string) => void;
 }
@@ -267,9 +269,17 @@ async function runWorkload(
 /** Starts `shadowhub serve --port 0` as a child process and waits for the URL it prints. */
 async function startServeProcess(
   stateDir: string | undefined,
+  nodeArgs: readonly string[] = [],
 ): Promise<{ url: string; pid: number; close(): Promise<void> }> {
   const bin = new URL("../bin/shadowhub.mjs", import.meta.url).pathname;
-  const args = [bin, "serve", "--port", "0", ...(stateDir === undefined ? [] : ["--state", stateDir])];
+  const args = [
+    ...nodeArgs,
+    bin,
+    "serve",
+    "--port",
+    "0",
+    ...(stateDir === undefined ? [] : ["--state", stateDir]),
+  ];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -318,7 +328,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
   // charged to it and its RSS is its own (peak from /proc/PID/status VmHWM).
   const server = inProcess
     ? await startServer({ hubOptions: stateDir === undefined ? {} : { stateDir }, log: () => undefined })
-    : await startServeProcess(stateDir);
+    : await startServeProcess(stateDir, options.serveNodeArgs);
   try {
     log(
       `serve (${store}, ${inProcess ? "in-process" : "own process"}): importing ${total} findings in ${Math.ceil(total / 100)} calls, quota off`,
@@ -413,5 +423,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     motoStopAt: process.argv.includes("--no-moto") ? 0 : Number(arg("--moto-stop") ?? 50_000),
     store: arg("--store") === "memory" ? "memory" : "sqlite",
     inProcess: process.argv.includes("--in-process"),
+    serveNodeArgs: (arg("--serve-node-args") ?? "").split(" ").filter((a) => a !== ""),
   });
 }

@@ -321,7 +321,7 @@ export class LocalHub implements LocalHubApi {
               compileFindingFilters(body?.Filters, filterCtx),
               early,
             );
-      const page = getFindings(body, candidates, filterCtx);
+      const page = getFindings(body, candidates, filterCtx, { copy: this.#repo.sharesStoredObjects });
       return page.NextToken === undefined
         ? { Findings: page.Findings }
         : { Findings: page.Findings, NextToken: page.NextToken };

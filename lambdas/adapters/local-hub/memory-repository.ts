@@ -1,5 +1,6 @@
 /** In-memory {@link HubRepository}: for tests and `serve` without `--state`. Nothing survives a restart. */
 import { type FindingKey, findingKeyString, type StoredFinding } from "../../core/hub/contracts.ts";
+import { cloneJson } from "../../core/hub/json.ts";
 import {
   type FindingQuery,
   type HubRecord,
@@ -18,6 +19,8 @@ interface Entry {
 const hubKey = (accountId: string, region: string) => `${accountId}\u0000${region}`;
 
 export class MemoryHubRepository implements HubRepository {
+  /** Reads return the stored objects: the hub copies what it answers with. */
+  readonly sharesStoredObjects = true;
   readonly #hubs = new Map<string, HubRecord>();
   readonly #subscriptions = new Map<string, Map<string, ProductSubscription>>();
   /** Findings per hub, in insertion order (the order SQLite's rowid would give). */
@@ -85,9 +88,10 @@ export class MemoryHubRepository implements HubRepository {
         map = new Map();
         this.#findings.set(hk, map);
       }
-      // Kept by reference: the engine builds a new object for every write and answers reads with
-      // clones, so nothing outside holds a reference that could change what is stored.
-      map.set(findingKeyString(stored.key), { stored, row: indexRow(stored.finding) });
+      // Copied: the engine's results share nested values with the caller's request objects
+      // (structural sharing), and an in-process caller may still change those afterwards.
+      const copy: StoredFinding = { ...stored, finding: cloneJson(stored.finding) };
+      map.set(findingKeyString(stored.key), { stored: copy, row: indexRow(copy.finding) });
     }
   }
 

@@ -111,6 +111,12 @@ export interface FindingQuery {
 
 export interface HubRepository {
   /**
+   * True when `getFindings` and `queryFindings` hand out the stored objects themselves (the
+   * in-memory store), so answers leaving the hub must be copied; false when every read builds
+   * fresh objects (SQLite parses each row), so copying them again would be wasted work.
+   */
+  readonly sharesStoredObjects: boolean;
+  /**
    * Runs `fn` atomically (one SQLite transaction); nested calls join the outer one. `read`
    * transactions may still write (a hub created on first use) but do not lock up front.
    */

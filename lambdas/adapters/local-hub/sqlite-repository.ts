@@ -20,7 +20,28 @@ import type {
 } from "./repository.ts";
 import { indexRow, MULTI_VALUED_COLUMNS } from "./repository.ts";
 
-const SCHEMA_VERSION = 1;
+/**
+ * Schema versions (`meta.schema_version`): 1 = the first layout; 2 = one unique key index in
+ * (account, Region, Id, ProductArn) order, which also answers Id filters, instead of a key index
+ * plus a separate Id index (one random-order index less to update per imported finding). A
+ * version 1 file is migrated when opened; a newer one is refused.
+ */
+const SCHEMA_VERSION = 2;
+
+/**
+ * Page size of new files. Why 32 KB rather than SQLite's 4 KB: a commit writes every dirty page
+ * as one WAL frame, and on the machines measured each frame costs a fixed ~15 µs of system
+ * calls, so a call of 100 findings (about 250 KB of rows plus index entries scattered over many
+ * pages) committed 2–3× faster (measured 5.9 → 1.9 ms per commit at 20,000 stored). Existing
+ * files keep their page size (it cannot change in WAL mode).
+ */
+const PAGE_SIZE = 32_768;
+
+/** SQLite page cache per connection, in KiB. */
+const CACHE_KIB = 64 * 1024;
+
+/** Checkpoint when the WAL holds about this many bytes (see the constructor). */
+const WAL_CHECKPOINT_BYTES = 80 * 1024 * 1024;
 
 const SCALAR_COLUMNS = [
   "generator_id",
@@ -43,7 +64,7 @@ const SCALAR_COLUMNS = [
  */
 const INDEXED_SCALARS = ["generator_id", "title", "created_at_ms", "updated_at_ms"] as const;
 
-const DDL = `
+const TABLES = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hubs (
   account_id TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL,
@@ -62,14 +83,17 @@ CREATE TABLE IF NOT EXISTS findings (
   last_provider_update_ms INTEGER NOT NULL,
   doc TEXT NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS findings_key ON findings (account_id, region, product_arn, id);
-CREATE INDEX IF NOT EXISTS findings_id ON findings (account_id, region, id);
-CREATE INDEX IF NOT EXISTS findings_expiry ON findings (account_id, region, last_provider_update_ms);
-${INDEXED_SCALARS.map((c) => `CREATE INDEX IF NOT EXISTS findings_${c} ON findings (account_id, region, ${c});`).join("\n")}
 CREATE TABLE IF NOT EXISTS finding_resources (
   fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE,
   resource_id TEXT, resource_type TEXT
 );
+`;
+
+/** Indexes of the current schema version (created on open; a migration drops the retired ones). */
+const INDEXES = `
+CREATE UNIQUE INDEX IF NOT EXISTS findings_key_v2 ON findings (account_id, region, id, product_arn);
+CREATE INDEX IF NOT EXISTS findings_expiry ON findings (account_id, region, last_provider_update_ms);
+${INDEXED_SCALARS.map((c) => `CREATE INDEX IF NOT EXISTS findings_${c} ON findings (account_id, region, ${c});`).join("\n")}
 CREATE INDEX IF NOT EXISTS finding_resources_fid ON finding_resources (fid);
 CREATE INDEX IF NOT EXISTS finding_resources_id ON finding_resources (resource_id);
 CREATE INDEX IF NOT EXISTS finding_resources_type ON finding_resources (resource_type);
@@ -91,37 +115,33 @@ function escapeLike(value: string): string {
 }
 
 export class SqliteHubRepository implements HubRepository {
+  /** Every read parses its row into fresh objects. */
+  readonly sharesStoredObjects = false;
   readonly #db: Database.Database;
   readonly #stmts;
 
   constructor(options: SqliteHubRepositoryOptions) {
     if (options.file !== ":memory:") mkdirSync(dirname(options.file), { recursive: true });
     this.#db = new Database(options.file);
+    // Only takes effect on a new, empty file: it must come before WAL mode writes the header.
+    this.#db.pragma(`page_size = ${PAGE_SIZE}`);
     this.#db.pragma("journal_mode = WAL");
     // WAL + NORMAL: a committed transaction survives a process crash; only an OS crash can lose
     // the last transactions, which is acceptable for a local emulator.
     this.#db.pragma("synchronous = NORMAL");
     // Checkpoint every ~80 MB of WAL instead of 4 MB: each checkpoint fsyncs, and with 100-finding
-    // batches the default made the fsyncs the largest cost of an import.
-    this.#db.pragma("wal_autocheckpoint = 20000");
+    // batches the default made the fsyncs the largest cost of an import. The pragma counts pages.
+    const pageSize = Number(this.#db.pragma("page_size", { simple: true }));
+    this.#db.pragma(`wal_autocheckpoint = ${Math.max(1000, Math.round(WAL_CHECKPOINT_BYTES / pageSize))}`);
     // Another process on the same --state (the import pipeline's local target) waits instead of failing.
     this.#db.pragma("busy_timeout = 5000");
+    // A page cache of 64 MB instead of 2 MB: with 2 MB (64 pages of 32 KB) a call of 100 findings
+    // spilled dirty pages mid-transaction and re-read index pages on every lookup.
+    this.#db.pragma(`cache_size = -${CACHE_KIB}`);
     this.#db.pragma("foreign_keys = ON");
     // Exact-case LIKE lets `LIKE 'prefix%'` use the Id and Title indexes; PREFIX is case-sensitive anyway.
     this.#db.pragma("case_sensitive_like = ON");
-    this.#db.exec(DDL);
-    const version = this.#db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-      | { value: string }
-      | undefined;
-    if (version === undefined) {
-      this.#db
-        .prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)")
-        .run(String(SCHEMA_VERSION));
-    } else if (Number(version.value) !== SCHEMA_VERSION) {
-      throw new Error(
-        `${options.file}: schema version ${version.value} is not supported (expected ${SCHEMA_VERSION}); use a new --state directory`,
-      );
-    }
+    this.#migrate(options.file);
     const db = this.#db;
     this.#stmts = {
       getHub: db.prepare("SELECT doc FROM hubs WHERE account_id = ? AND region = ?"),
@@ -137,6 +157,9 @@ export class SqliteHubRepository implements HubRepository {
       ),
       getFinding: db.prepare(
         "SELECT fid, doc FROM findings WHERE account_id = ? AND region = ? AND product_arn = ? AND id = ?",
+      ),
+      getFid: db.prepare(
+        "SELECT fid FROM findings WHERE account_id = ? AND region = ? AND id = ? AND product_arn = ?",
       ),
       insertFinding: db.prepare(
         `INSERT INTO findings (account_id, region, product_arn, id, ${SCALAR_COLUMNS.join(", ")}, last_provider_update_ms, doc)
@@ -154,6 +177,35 @@ export class SqliteHubRepository implements HubRepository {
       ),
       count: db.prepare("SELECT count(*) AS n FROM findings"),
     };
+  }
+
+  /**
+   * Creates the schema in a new file or brings a version 1 file up to date, in one IMMEDIATE
+   * transaction (two processes opening the same old file take turns; the second finds it done).
+   */
+  #migrate(file: string): void {
+    const db = this.#db;
+    db.transaction(() => {
+      db.exec(TABLES);
+      const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+        | { value: string }
+        | undefined;
+      const version = row === undefined ? SCHEMA_VERSION : Number(row.value);
+      if (version > SCHEMA_VERSION || !Number.isInteger(version) || version < 1) {
+        throw new Error(
+          `${file}: schema version ${row?.value} is not supported (expected ${SCHEMA_VERSION} or older); use a new --state directory or a newer shadowhub`,
+        );
+      }
+      db.exec(INDEXES);
+      // Version 1 → 2: the key index in (account, Region, ProductArn, Id) order and the separate
+      // Id index are replaced by findings_key_v2, created above.
+      if (version < 2) db.exec("DROP INDEX IF EXISTS findings_key; DROP INDEX IF EXISTS findings_id;");
+      if (row === undefined || version < SCHEMA_VERSION) {
+        db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)").run(
+          String(SCHEMA_VERSION),
+        );
+      }
+    }).immediate();
   }
 
   transaction<T>(fn: () => T, mode: "read" | "write" = "write"): T {
@@ -213,8 +265,9 @@ export class SqliteHubRepository implements HubRepository {
         const row = indexRow(stored.finding);
         const scalars = SCALAR_COLUMNS.map((c) => row[c][0] ?? null);
         const doc = JSON.stringify(stored);
-        const existing = this.#stmts.getFinding.get(key.accountId, key.region, key.productArn, key.id) as
-          | FindingRow
+        // A lookup then an INSERT or UPDATE: measured 2–3× faster than one upsert with RETURNING.
+        const existing = this.#stmts.getFid.get(key.accountId, key.region, key.id, key.productArn) as
+          | { fid: number }
           | undefined;
         let fid: number;
         if (existing === undefined) {

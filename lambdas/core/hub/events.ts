@@ -3,7 +3,6 @@
  * the stored finding (service-added fields included), `resources = [ProductArn/Id]`.
  */
 import type { HubContext, SecurityHubImportedEvent, StoredFinding } from "./contracts.ts";
-import { cloneJson } from "./json.ts";
 
 /** The detail-type Security Hub uses for BatchImportFindings and BatchUpdateFindings changes. */
 export const IMPORTED_DETAIL_TYPE = "Security Hub Findings - Imported";
@@ -18,7 +17,11 @@ function eventTime(nowMs: number): string {
   return `${new Date(nowMs).toISOString().slice(0, 19)}Z`;
 }
 
-/** Builds the event announcing that `stored` was created or updated. */
+/**
+ * Builds the event announcing that `stored` was created or updated. The event's finding is
+ * `stored.finding` itself, not a copy: findings are immutable values in the hub, and sinks only
+ * serialise events (copying every finding once more cost as much as storing it).
+ */
 export function importedEvent(
   stored: StoredFinding,
   ctx: EventContext,
@@ -33,6 +36,6 @@ export function importedEvent(
     time: eventTime(ctx.nowMs),
     region: stored.key.region,
     resources: [`${stored.key.productArn}/${stored.key.id}`],
-    detail: { findings: [cloneJson(stored.finding)] },
+    detail: { findings: [stored.finding] },
   };
 }

@@ -21,7 +21,7 @@ import {
   type StoredFinding,
 } from "./contracts.ts";
 import { importedEvent } from "./events.ts";
-import { asString, cloneJson, isJsonObject, type JsonObject } from "./json.ts";
+import { asString, isJsonObject, type JsonObject, shallowCopy } from "./json.ts";
 import {
   defaultProductArn,
   fallbackProductNames,
@@ -32,7 +32,7 @@ import {
 } from "./product.ts";
 import { isExpired } from "./retention.ts";
 import { autoFillSeverity, isSeverityLabel, labelForNormalized } from "./severity.ts";
-import { roundTimestampsInPlace } from "./timestamps.ts";
+import { roundTimestamps } from "./timestamps.ts";
 import { findingSchemaError, findingSize } from "./validation.ts";
 
 /** Per-finding error codes of BatchImportFindings. */
@@ -203,10 +203,10 @@ function pick(obj: JsonObject, members: readonly string[]): JsonObject {
   return out;
 }
 
-/** Top-level value derived from a FindingProviderFields value. */
+/** Top-level value derived from a FindingProviderFields value (shared, not copied: see applyProviderFinding). */
 function topFromProvider(attr: PrecedenceAttribute, value: unknown): unknown {
   if (attr === "Severity" && isJsonObject(value)) return autoFillSeverity(pick(value, ["Label", "Original"]));
-  return cloneJson(value);
+  return value;
 }
 
 /** FindingProviderFields value derived from a top-level value (FPF Severity has only Label and Original). */
@@ -218,7 +218,7 @@ function providerFromTop(attr: PrecedenceAttribute, value: unknown): unknown {
     }
     return out;
   }
-  return cloneJson(value);
+  return value;
 }
 
 /**
@@ -235,23 +235,23 @@ function applyPrecedence(out: JsonObject, incoming: JsonObject, existing: Stored
   const fpfIn = isJsonObject(incoming.FindingProviderFields) ? incoming.FindingProviderFields : {};
   const prev = existing ? (existing.finding as unknown as JsonObject) : undefined;
   const prevFpf = prev && isJsonObject(prev.FindingProviderFields) ? prev.FindingProviderFields : {};
-  const fpfOut: JsonObject = cloneJson(fpfIn);
+  const fpfOut: JsonObject = shallowCopy(fpfIn);
   for (const attr of PRECEDENCE_ATTRIBUTES) {
     const hasFpf = fpfIn[attr] !== undefined;
     const hasTop = incoming[attr] !== undefined;
     let fpfValue: unknown;
     let topValue: unknown;
     if (hasFpf) {
-      fpfValue = cloneJson(fpfIn[attr]);
-      topValue = existing && hasTop ? cloneJson(incoming[attr]) : topFromProvider(attr, fpfIn[attr]);
+      fpfValue = fpfIn[attr];
+      topValue = existing && hasTop ? incoming[attr] : topFromProvider(attr, fpfIn[attr]);
     } else if (hasTop) {
       fpfValue = providerFromTop(attr, incoming[attr]);
-      topValue = cloneJson(incoming[attr]);
+      topValue = incoming[attr];
     } else if (prev) {
-      fpfValue = cloneJson(prevFpf[attr]);
-      topValue = cloneJson(prev[attr]);
+      fpfValue = prevFpf[attr];
+      topValue = prev[attr];
     }
-    if (prev && existing?.customerTouched.includes(attr)) topValue = cloneJson(prev[attr]);
+    if (prev && existing?.customerTouched.includes(attr)) topValue = prev[attr];
     if (fpfValue === undefined) delete fpfOut[attr];
     else fpfOut[attr] = fpfValue;
     if (topValue === undefined) delete out[attr];
@@ -259,6 +259,13 @@ function applyPrecedence(out: JsonObject, incoming: JsonObject, existing: Stored
   }
   if (Object.keys(fpfOut).length > 0) out.FindingProviderFields = fpfOut;
   else delete out.FindingProviderFields;
+}
+
+/** A copy of a Workflow object with `Status: NEW`. */
+function withStatusNew(workflow: JsonObject): JsonObject {
+  const copy = shallowCopy(workflow);
+  copy.Status = "NEW";
+  return copy;
 }
 
 function workflowStatus(f: JsonObject | undefined): unknown {
@@ -275,14 +282,20 @@ function complianceStatus(f: JsonObject): unknown {
  * attributes kept on update; FindingProviderFields precedence with customer-touched flags;
  * Severity auto-fill; service-added fields; RecordState/Workflow defaults; automatic workflow
  * resets; timestamps rounded to the millisecond. `incoming` must already have passed validation.
+ *
+ * Neither `incoming` nor `existing` is modified. The result is a new top-level object that shares
+ * unchanged nested values with them (structural sharing): findings are treated as immutable
+ * values throughout the hub, and a deep copy of every imported finding used to be the largest
+ * per-finding cost of an import. Callers that keep results by reference next to caller-owned
+ * objects (the in-memory repository) copy them at that boundary.
  */
 export function applyProviderFinding(
   incoming: JsonObject,
   existing: StoredFinding | undefined,
   ctx: HubContext,
 ): StoredFinding {
-  const out = cloneJson(incoming);
-  roundTimestampsInPlace(out);
+  const rounded = roundTimestamps(incoming);
+  const out: JsonObject = rounded === incoming ? shallowCopy(incoming) : rounded;
   const arn = String(incoming.ProductArn);
   const id = String(incoming.Id);
   const parts: ProductArnParts = parseProductArn(arn) ?? {
@@ -300,12 +313,11 @@ export function applyProviderFinding(
   const custom = isCustomProduct(parts);
   out.CompanyName = custom ? (asString(incoming.CompanyName) ?? names.companyName) : names.companyName;
   out.ProductName = custom ? (asString(incoming.ProductName) ?? names.productName) : names.productName;
-  out.ProductFields = {
-    ...(isJsonObject(incoming.ProductFields) ? incoming.ProductFields : {}),
-    "aws/securityhub/FindingId": `${arn}/${id}`,
-    "aws/securityhub/ProductName": names.productName,
-    "aws/securityhub/CompanyName": names.companyName,
-  };
+  const productFields = isJsonObject(incoming.ProductFields) ? shallowCopy(incoming.ProductFields) : {};
+  productFields["aws/securityhub/FindingId"] = `${arn}/${id}`;
+  productFields["aws/securityhub/ProductName"] = names.productName;
+  productFields["aws/securityhub/CompanyName"] = names.companyName;
+  out.ProductFields = productFields;
 
   applyPrecedence(out, incoming, existing);
   if (isJsonObject(out.Severity)) out.Severity = autoFillSeverity(out.Severity);
@@ -314,7 +326,7 @@ export function applyProviderFinding(
   if (prev) {
     for (const attr of RESTRICTED_ATTRIBUTES) {
       if (prev[attr] === undefined) delete out[attr];
-      else out[attr] = cloneJson(prev[attr]);
+      else out[attr] = prev[attr];
     }
     // WorkflowState (retired) is not restricted, but a provider that omits it keeps the stored value.
     if (out.WorkflowState === undefined && prev.WorkflowState !== undefined)
@@ -323,14 +335,14 @@ export function applyProviderFinding(
 
   out.RecordState ??= "ACTIVE";
   if (!isJsonObject(out.Workflow)) out.Workflow = { Status: "NEW" };
-  else if (out.Workflow.Status === undefined) out.Workflow = { ...out.Workflow, Status: "NEW" };
+  else if (out.Workflow.Status === undefined) out.Workflow = withStatusNew(out.Workflow);
   out.WorkflowState ??= "NEW";
 
   if (prev && WORKFLOW_RESET_FROM.has(String(workflowStatus(prev)))) {
     const reactivated = prev.RecordState === "ARCHIVED" && out.RecordState === "ACTIVE";
     const reopened =
       complianceStatus(prev) === "PASSED" && COMPLIANCE_REOPENED.has(String(complianceStatus(out)));
-    if (reactivated || reopened) out.Workflow = { ...(out.Workflow as JsonObject), Status: "NEW" };
+    if (reactivated || reopened) out.Workflow = withStatusNew(out.Workflow as JsonObject);
   }
 
   return {

@@ -2,7 +2,7 @@
  * Severity Label ↔ Normalized (spec §1.4). Security Hub fills in whichever of the two the caller
  * left out; when both are given it keeps both as given (no consistency check is documented).
  */
-import type { JsonObject } from "./json.ts";
+import { type JsonObject, shallowCopy } from "./json.ts";
 
 /** The five severity labels, lowest first. */
 export const SEVERITY_LABELS = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -45,7 +45,7 @@ export function severityRank(label: unknown): number {
  * filled in. Values that are not a label / a number are left for the validator to report.
  */
 export function autoFillSeverity(severity: JsonObject): JsonObject {
-  const out: JsonObject = { ...severity };
+  const out: JsonObject = shallowCopy(severity);
   const hasLabel = isSeverityLabel(out.Label);
   const hasNormalized = typeof out.Normalized === "number";
   if (hasLabel && !hasNormalized) out.Normalized = normalizedForLabel(out.Label as SeverityLabel);

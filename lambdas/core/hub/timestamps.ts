@@ -5,7 +5,7 @@
  * docs/semantics.md).
  */
 import { parseAsffTimestamp } from "../asff/timestamp.ts";
-import { isJsonObject } from "./json.ts";
+import { shallowCopy } from "./json.ts";
 
 const FRACTION_RE = /\.(\d+)(Z|[+-].*)$/;
 const OFFSET_RE = /([+-])(\d{2}):?(\d{2})?$/;
@@ -23,22 +23,52 @@ export function roundTimestampToMs(value: string): string {
   return new Date(ms + offsetMin * 60_000).toISOString().slice(0, 23) + zone;
 }
 
-/**
- * Rounds, in place, every timestamp-valued member whose name ends in `At` (the ASFF naming
- * convention for timestamps: CreatedAt, UpdatedAt, FirstObservedAt, Note.UpdatedAt, LaunchedAt, …).
- */
-export function roundTimestampsInPlace(node: unknown, depth = 0): void {
-  if (depth > 64) return; // hostile nesting: the validator reports it, we just stop
-  if (Array.isArray(node)) {
-    for (const item of node) roundTimestampsInPlace(item, depth + 1);
-    return;
+/** Sets an own data property, also for the key `__proto__` (which plain assignment would treat as the prototype). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    target[key] = value;
   }
-  if (!isJsonObject(node)) return;
-  for (const [k, v] of Object.entries(node)) {
-    if (typeof v === "string") {
-      if (k.endsWith("At")) node[k] = roundTimestampToMs(v);
-    } else if (typeof v === "object" && v !== null) {
-      roundTimestampsInPlace(v, depth + 1);
+}
+
+/**
+ * Rounds every timestamp-valued member whose name ends in `At` (the ASFF naming convention for
+ * timestamps: CreatedAt, UpdatedAt, FirstObservedAt, Note.UpdatedAt, LaunchedAt, …) to the
+ * millisecond, without touching `node`: returns `node` itself when nothing needed rounding (the
+ * common case), otherwise a copy in which only the objects and arrays on the path to a rounded
+ * value are new. Why copy-on-write: a deep clone of every imported finding cost more than the
+ * rest of the engine's per-finding work, and the values are never mutated afterwards.
+ */
+export function roundTimestamps<T>(node: T, depth = 0): T {
+  if (depth > 64 || typeof node !== "object" || node === null) return node; // hostile nesting: the validator reports it
+  if (Array.isArray(node)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < node.length; i++) {
+      const value: unknown = node[i];
+      if (typeof value !== "object" || value === null) continue;
+      const rounded = roundTimestamps(value, depth + 1);
+      if (rounded !== value) {
+        copy ??= node.slice();
+        copy[i] = rounded;
+      }
+    }
+    return (copy ?? node) as T;
+  }
+  const record = node as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    let rounded: unknown = value;
+    if (typeof value === "string") {
+      if (key.endsWith("At")) rounded = roundTimestampToMs(value);
+    } else if (typeof value === "object" && value !== null) {
+      rounded = roundTimestamps(value, depth + 1);
+    }
+    if (rounded !== value) {
+      copy ??= shallowCopy(record);
+      setOwn(copy, key, rounded);
     }
   }
+  return (copy ?? node) as T;
 }

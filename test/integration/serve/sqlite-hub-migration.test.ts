@@ -1,0 +1,146 @@
+/**
+ * The local hub's SQLite file: schema version 2 (one key index in (account, Region, Id,
+ * ProductArn) order) and the migration of version 1 files written by earlier releases.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import Database from "better-sqlite3";
+import { SqliteHubRepository } from "../../../lambdas/adapters/local-hub/sqlite-repository.ts";
+import type { StoredFinding } from "../../../lambdas/core/hub/contracts.ts";
+
+const KEY = {
+  accountId: "123456789012",
+  region: "us-east-1",
+  productArn: "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
+  id: "finding-1",
+};
+
+/** The layout of schema version 1, frozen here to test the migration. */
+const V1_DDL = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE hubs (account_id TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account_id, region));
+CREATE TABLE product_subscriptions (account_id TEXT NOT NULL, region TEXT NOT NULL, product_arn TEXT NOT NULL, subscription_arn TEXT NOT NULL, PRIMARY KEY (account_id, region, product_arn));
+CREATE TABLE findings (
+  fid INTEGER PRIMARY KEY,
+  account_id TEXT NOT NULL, region TEXT NOT NULL, product_arn TEXT NOT NULL, id TEXT NOT NULL,
+  generator_id TEXT, aws_account_id TEXT, title TEXT, severity_label TEXT, record_state TEXT,
+  workflow_status TEXT, compliance_status TEXT, company_name TEXT, product_name TEXT,
+  created_at_ms INTEGER, updated_at_ms INTEGER, last_provider_update_ms INTEGER NOT NULL, doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX findings_key ON findings (account_id, region, product_arn, id);
+CREATE INDEX findings_id ON findings (account_id, region, id);
+CREATE TABLE finding_resources (fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE, resource_id TEXT, resource_type TEXT);
+INSERT INTO meta (key, value) VALUES ('schema_version', '1');
+`;
+
+function stored(title: string): StoredFinding {
+  return {
+    key: KEY,
+    finding: {
+      SchemaVersion: "2018-10-08",
+      GeneratorId: "rule-1",
+      CreatedAt: "2026-01-01T00:00:00.000Z",
+      Description: "d",
+      Id: KEY.id,
+      ProductArn: KEY.productArn,
+      AwsAccountId: KEY.accountId,
+      Title: title,
+      UpdatedAt: "2026-01-01T00:00:00.000Z",
+      Resources: [{ Type: "Other", Id: "r-1" }],
+    },
+    customerTouched: [],
+    lastProviderUpdateMs: Date.UTC(2026, 0, 1),
+  };
+}
+
+function indexNames(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings'").all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
+  } finally {
+    db.close();
+  }
+}
+
+describe("SQLite hub schema", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "shadowhub-hub-schema-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("creates new files with 32 KB pages and a single key index that starts with the Id", () => {
+    const file = join(dir, "new.sqlite");
+    new SqliteHubRepository({ file }).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.equal(db.pragma("page_size", { simple: true }), 32768);
+    } finally {
+      db.close();
+    }
+    const names = indexNames(file);
+    assert.ok(names.includes("findings_key_v2"));
+    assert.ok(!names.includes("findings_key") && !names.includes("findings_id"));
+  });
+
+  it("migrates a version 1 file: keeps its findings, replaces the two key indexes, updates in place", () => {
+    const file = join(dir, "v1.sqlite");
+    const db = new Database(file);
+    db.exec(V1_DDL);
+    db.prepare(
+      "INSERT INTO findings (account_id, region, product_arn, id, title, last_provider_update_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).run(
+      KEY.accountId,
+      KEY.region,
+      KEY.productArn,
+      KEY.id,
+      "old",
+      Date.UTC(2026, 0, 1),
+      JSON.stringify(stored("old")),
+    );
+    db.close();
+
+    const repo = new SqliteHubRepository({ file });
+    try {
+      assert.equal(repo.getFindings([KEY]).values().next().value?.finding.Title, "old");
+      repo.transaction(() => repo.putFindings([stored("new")]));
+      assert.equal(repo.countFindings(), 1);
+      assert.equal(repo.getFindings([KEY]).values().next().value?.finding.Title, "new");
+    } finally {
+      repo.close();
+    }
+    const names = indexNames(file);
+    assert.ok(names.includes("findings_key_v2"));
+    assert.ok(!names.includes("findings_key") && !names.includes("findings_id"));
+    const check = new Database(file, { readonly: true });
+    try {
+      assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
+        value: "2",
+      });
+    } finally {
+      check.close();
+    }
+  });
+
+  it("refuses a file written by a newer schema version, naming the file and the versions", () => {
+    const file = join(dir, "v3.sqlite");
+    const db = new Database(file);
+    db.exec(
+      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '3');",
+    );
+    db.close();
+    assert.throws(
+      () => new SqliteHubRepository({ file }),
+      (error: Error) => error.message.includes(file) && /schema version 3/.test(error.message),
+    );
+  });
+});
