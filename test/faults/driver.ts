@@ -500,6 +500,7 @@ async function runSequence(
     await worker.close();
     await twin.close();
     await clean.close();
+    client.destroy();
     await base.close();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }

@@ -175,6 +175,8 @@ class ScanFactory {
     options: {
       allowSwitch: boolean;
       nonEmpty: boolean;
+      /** The scanner found nothing (an empty report: everything of the scope is archived). */
+      empty?: boolean;
       /** The scan before the late one and the late one itself, when this scan overtakes it. */
       afterLate?: {
         before: ReadonlyMap<string, ProviderContent>;
@@ -219,7 +221,8 @@ class ScanFactory {
         if (o === undefined && same(n, b)) next.delete(id);
       }
     }
-    if (options.nonEmpty && next.size === 0) {
+    if (options.empty === true) next.clear();
+    else if (options.nonEmpty && next.size === 0) {
       const id = p.pick(free.length > 0 ? free : this.#ids);
       next.set(id, this.content(id));
     }
@@ -302,18 +305,21 @@ export function generateSequence(p: Prng, options: GeneratorOptions, startMs: nu
     const kind = i === 0 ? "scan" : p.weighted({ scan: 50, customer: 16, duplicate: 10, late: 16, clock: 3 });
     const scope = p.pick(scopes);
     if (kind === "scan") {
-      const scan = factory.next(scope, { allowSwitch: true, nonEmpty: i === 0 || !p.chance(0.1) });
+      const scan = factory.next(scope, { allowSwitch: true, nonEmpty: true, empty: i > 0 && p.chance(0.07) });
       delivered.push(scan);
       deliver(scan, "new");
     } else if (kind === "customer" && present.size > 0) {
       steps.push({ kind: "customer", update: customerUpdate(p, [...present]) });
     } else if (kind === "duplicate" && delivered.length > 0) {
-      // An empty report carries no time, so its archives cannot tell a redelivered older report
-      // from news: outside hard mode, duplicates are of reports newer than the last empty one.
+      // An empty report carries no time: redelivered, it is news again, and its archives cannot
+      // tell a redelivered older report from news. Outside hard mode, duplicates are of non-empty
+      // reports newer than the last empty one of their scope.
       const candidates =
         options.hard === true
           ? delivered
-          : delivered.filter((s) => s.timeMs >= (emptyAt.get(s.scope) ?? Number.NEGATIVE_INFINITY));
+          : delivered.filter(
+              (s) => s.findings.size > 0 && s.timeMs >= (emptyAt.get(s.scope) ?? Number.NEGATIVE_INFINITY),
+            );
       if (candidates.length > 0) deliver(p.pick(candidates), "duplicate");
     } else if (kind === "late") {
       // Two scans of one scope; the newer is delivered first, the older arrives late.
