@@ -627,15 +627,6 @@ export function finalizeDraft(
   // what finalize adds below: names, ProductFields keys, a Title/Description fallback
   const bound = sizeBound + 16 * 1024;
   const id = typeof f.Id === "string" ? f.Id : undefined;
-  const fail = (rule: string, message: string, field?: string): { failure: ConversionFailure } => ({
-    failure: {
-      source: options.source,
-      ...(id ? { findingId: id } : {}),
-      ...(field ? { field } : {}),
-      rule,
-      message,
-    },
-  });
 
   if (passthrough) {
     if (f.SchemaVersion === undefined) f.SchemaVersion = ASFF_SCHEMA_VERSION;
@@ -671,7 +662,9 @@ export function finalizeDraft(
     size = shrinkToFit(finding);
   }
   if (size > MAX_FINDING_BYTES) {
-    return fail(
+    return failure(
+      options,
+      id,
       `maxBytes ${MAX_FINDING_BYTES}`,
       `finding ${id ?? "(no Id)"} is ${size} bytes of UTF-8 JSON after every shrink step (${SHRINK_STEPS.map((s) => s.name).join(", ")}); Security Hub accepts at most ${MAX_FINDING_BYTES}`,
     );
@@ -679,9 +672,33 @@ export function finalizeDraft(
   const violations = (options.validate ?? validateFinding)(finding);
   if (violations.length > 0) {
     const first = violations[0];
-    return fail(first?.keyword ?? "ASFF", violations.map((v) => v.message).join(" "), first?.path);
+    return failure(
+      options,
+      id,
+      first?.keyword ?? "ASFF",
+      violations.map((v) => v.message).join(" "),
+      first?.path,
+    );
   }
   return { finding: finding as unknown as AwsSecurityFinding };
+}
+
+function failure(
+  options: FinalizeOptions,
+  id: string | undefined,
+  rule: string,
+  message: string,
+  field?: string,
+): { failure: ConversionFailure } {
+  return {
+    failure: {
+      source: options.source,
+      ...(id ? { findingId: id } : {}),
+      ...(field ? { field } : {}),
+      rule,
+      message,
+    },
+  };
 }
 
 /** What a `DraftFinalizer` made of one draft. */
