@@ -169,7 +169,7 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
       // planImport reports it with its message.
     }
   }
-  const shadows = await deps.store.getMany(keys);
+  const keyStrings = new Set(keys.map(findingKeyString));
 
   // Scope reconciliation, unless a whole report could not be read: archiving what an unreadable
   // report would have contained would wrongly close open findings.
@@ -190,7 +190,16 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
       }
     }
   }
-  const candidates = archiveCandidates(scopeActive, new Set(keys.map(findingKeyString)), protectedIds);
+  // The scope's ACTIVE records are already read: only the other incoming keys (new findings,
+  // archived ones, other scopes) are looked up, so re-importing a scan reads each shadow once.
+  const shadows = new Map<string, ShadowRecord>();
+  for (const record of scopeActive) {
+    const keyString = findingKeyString(record.key);
+    if (keyStrings.has(keyString)) shadows.set(keyString, record);
+  }
+  const missing = shadows.size === 0 ? keys : keys.filter((key) => !shadows.has(findingKeyString(key)));
+  if (missing.length > 0) for (const [k, record] of await deps.store.getMany(missing)) shadows.set(k, record);
+  const candidates = archiveCandidates(scopeActive, keyStrings, protectedIds);
   let archiveContent = new Map<string, AwsSecurityFinding>();
   let fetchError: string | undefined;
   if (candidates.length > 0 && deps.dryRun) {

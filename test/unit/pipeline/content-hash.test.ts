@@ -1,0 +1,62 @@
+/**
+ * The content hash's canonical JSON: it is written by hand for speed, so it is checked against a
+ * plain reference (sort the keys of every object, then `JSON.stringify`) on arbitrary JSON values.
+ * Equal text means the hashes of findings stored by earlier releases stay valid.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { describe, it } from "node:test";
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import fc from "fast-check";
+import { canonicalJson, contentHash, providerContent } from "../../../lambdas/core/pipeline/content-hash.ts";
+
+/**
+ * The reference: keys sorted as strings (an object cannot hold integer-like keys in that order,
+ * so the text is assembled here), every value serialised by the runtime's JSON.stringify.
+ */
+function reference(value: unknown): string {
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? "null" : reference(v))).join(",")}]`;
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  const record = value as Record<string, unknown>;
+  const members = Object.keys(record)
+    .sort()
+    .filter((k) => record[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${reference(record[k])}`);
+  return `{${members.join(",")}}`;
+}
+
+describe("canonicalJson", () => {
+  it("writes JSON.stringify's text with object keys in string order, for any JSON value", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => canonicalJson(value) === reference(value)),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("escapes quotes, backslashes, control characters and unpaired surrogates as JSON.stringify does", () => {
+    for (const text of ['a"b', "back\\slash", "\u0001\n\t", "\ud800", "pair 😀", "\u2028", "é"]) {
+      const value = { [text]: [text, undefined, Number.NaN, -0, 1e21] };
+      assert.equal(canonicalJson(value), reference(value), JSON.stringify(text));
+    }
+  });
+
+  it("does not depend on the order of object keys", () => {
+    assert.equal(canonicalJson({ b: 1, a: { d: 2, c: 3 } }), canonicalJson({ a: { c: 3, d: 2 }, b: 1 }));
+  });
+});
+
+describe("contentHash", () => {
+  it("is the base64url SHA-256 of the canonical provider content", () => {
+    const finding = {
+      Id: "f-1",
+      Title: "t",
+      UpdatedAt: "2026-01-01T00:00:00Z",
+      ProductFields: { "aws/securityhub/FindingId": "x", "vendor/key": "v" },
+    } as unknown as AwsSecurityFinding;
+    const expected = createHash("sha256")
+      .update(reference(providerContent(finding)))
+      .digest("base64url");
+    assert.equal(contentHash(finding), expected);
+  });
+});
