@@ -20,6 +20,7 @@ const MD_LINK_RE = /\[([^\]\n]{0,500})\]\(([^)\s]{0,2000})\)/g;
 const MD_EMPHASIS_RE = /(\*\*|__)(?=\S)([^*_\n]{1,500}?)\1/g;
 const MD_CODE_FENCE_RE = /```[a-zA-Z0-9_-]{0,30}\n?/g;
 const MD_HEADING_RE = /^#{1,6}\s+/gm;
+const MD_SPECIAL_RE = /[`[*_#]/;
 
 /**
  * Turns the common markdown constructs into text. Links keep their label and, when the target is a
@@ -27,6 +28,8 @@ const MD_HEADING_RE = /^#{1,6}\s+/gm;
  * point to `relatedLocations`) keep only the label.
  */
 export function stripMarkdown(text: string): string {
+  // every construct below needs one of these characters: most messages have none
+  if (!MD_SPECIAL_RE.test(text)) return text;
   return text
     .replace(MD_CODE_FENCE_RE, "")
     .replace(MD_IMAGE_RE, "$1")
@@ -37,8 +40,12 @@ export function stripMarkdown(text: string): string {
     .replace(MD_HEADING_RE, "");
 }
 
+const WHITESPACE_WORK_RE = /[\r\n\t\u00a0]| {2}/;
+
 /** Collapses runs of spaces and blank lines and trims; keeps single line breaks. */
 export function normalizeWhitespace(text: string): string {
+  // without line breaks, tabs, no-break spaces or double spaces only the trim changes anything
+  if (!WHITESPACE_WORK_RE.test(text)) return text.trim();
   return text
     .replace(/\r\n?/g, "\n")
     .replace(/[ \t\u00a0]+/g, " ")
@@ -94,7 +101,8 @@ const SECRET_PATTERNS: readonly RegExp[] = [
   /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g,
 ];
 
-const ANY_SECRET_RE = /-----BEGIN|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|gh[pousr]_|github_pat_|xox[abposr]-|glpat-|sk_live_|AIza|eyJ/;
+const ANY_SECRET_RE =
+  /-----BEGIN|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|gh[pousr]_|github_pat_|xox[abposr]-|glpat-|sk_live_|AIza|eyJ/;
 
 /**
  * Removes secrets from `text`: first every occurrence of the given values (the scanner's matched
@@ -102,9 +110,12 @@ const ANY_SECRET_RE = /-----BEGIN|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|gh[pou
  * because they would erase ordinary words), then well-known credential shapes.
  */
 export function redactSecrets(text: string, values: readonly string[] = []): string {
-  // longest first, so a secret that contains another is removed whole
-  const sorted = [...new Set(values.flatMap((v) => [v, v.trim()]))].sort((a, b) => b.length - a.length);
-  let out = sorted.length > 0 ? redactValues(text, sorted) : text;
+  let out = text;
+  if (values.length > 0) {
+    // longest first, so a secret that contains another is removed whole
+    const sorted = [...new Set(values.flatMap((v) => [v, v.trim()]))].sort((a, b) => b.length - a.length);
+    out = redactValues(text, sorted);
+  }
   // one cheap scan first: most texts hold no credential shape at all
   if (ANY_SECRET_RE.test(out)) for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, REDACTED);
   return out;
