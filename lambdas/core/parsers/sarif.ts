@@ -3,12 +3,7 @@
  * Snyk, Trivy, ...). One finding per active result; see `docs/parsers-sarif-zap.md` for the mapping
  * tables and the Id recipe. Pure: the document is already parsed, nothing is read or written.
  */
-import type {
-  Remediation,
-  Resource,
-  SeverityLabel,
-  Vulnerability,
-} from "@aws-sdk/client-securityhub";
+import type { Remediation, Resource, SeverityLabel, Vulnerability } from "@aws-sdk/client-securityhub";
 import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
 import { InputError } from "../errors.ts";
 import type { ConversionFailure, FindingDraft, ParseContext, ReportParser } from "./contracts.ts";
