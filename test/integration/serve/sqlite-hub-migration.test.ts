@@ -32,6 +32,7 @@ CREATE TABLE findings (
 );
 CREATE UNIQUE INDEX findings_key ON findings (account_id, region, product_arn, id);
 CREATE INDEX findings_id ON findings (account_id, region, id);
+CREATE INDEX findings_generator_id ON findings (account_id, region, generator_id);
 CREATE TABLE finding_resources (fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE, resource_id TEXT, resource_type TEXT);
 INSERT INTO meta (key, value) VALUES ('schema_version', '1');
 `;
@@ -78,7 +79,7 @@ describe("SQLite hub schema", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("creates new files with 32 KB pages and a single key index that starts with the Id", () => {
+  it("creates new files with 32 KB pages, a single key index that starts with the Id, and GeneratorId indexed with UpdatedAt", () => {
     const file = join(dir, "new.sqlite");
     new SqliteHubRepository({ file }).close();
     const db = new Database(file, { readonly: true });
@@ -88,7 +89,7 @@ describe("SQLite hub schema", () => {
       db.close();
     }
     const names = indexNames(file);
-    assert.ok(names.includes("findings_key_v2"));
+    assert.ok(names.includes("findings_key_v2") && names.includes("findings_generator_updated"));
     assert.ok(!names.includes("findings_key") && !names.includes("findings_id"));
   });
 
@@ -119,8 +120,8 @@ describe("SQLite hub schema", () => {
       repo.close();
     }
     const names = indexNames(file);
-    assert.ok(names.includes("findings_key_v2"));
-    assert.ok(!names.includes("findings_key") && !names.includes("findings_id"));
+    assert.ok(names.includes("findings_key_v2") && names.includes("findings_generator_updated"));
+    assert.ok(!names.some((n) => ["findings_key", "findings_id", "findings_generator_id"].includes(n)));
     const check = new Database(file, { readonly: true });
     try {
       assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
