@@ -8,7 +8,8 @@
  * loaded machine), serve's peak RSS, and the
  * serve/moto ratio at 50,000 stored findings.
  *
- * Run alone: `node --import tsx bench/serve.bench.ts [--findings N] [--moto-stop N] [--store sqlite|memory] [--no-moto] [--in-process]`
+ * Run alone: `node --import tsx bench/serve.bench.ts [--findings N] [--moto-stop N] [--store sqlite|memory] [--no-moto] [--in-process] [--serve-node-args "--cpu-prof ..."] [--json]`;
+ * for `bench/run.ts`: `serveBenchMetrics(options)` (or `benchServe` then `serveBenchFigures`).
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -65,6 +66,17 @@ export interface EndpointFigures {
   readonly serverGetFindingsCpuMsPerCall?: number;
   /** Server CPU per import call over the 40,000→50,000 stretch. */
   readonly serverCpuMsPerCallNear50k?: number;
+  /** Server CPU per import call in each tenth of the import (flat = the store's size does not slow imports). */
+  readonly serverCpuMsPerCallByTenth?: readonly number[];
+}
+
+/** One figure for `bench/run.ts`: a name, a value and its unit; `baseline` is the target where there is one. */
+export interface BenchFigure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly baseline?: number;
+  readonly ratio?: number;
 }
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc; undefined off Linux. */
@@ -196,6 +208,9 @@ async function runWorkload(
     const serverImportStart = processCpuMs(serverPid);
     let serverNear50kStart: number | undefined;
     let serverNear50k: number | undefined;
+    const serverTenths: number[] = [];
+    let serverTenthStart = serverImportStart;
+    let tenthCalls = 0;
     for (let call = 0; call < calls; call++) {
       const findings = Array.from({ length: Math.min(100, total - call * 100) }, (_, k) =>
         syntheticFinding(call * 100 + k),
@@ -217,9 +232,16 @@ async function runWorkload(
           serverNear50k = (now - serverNear50kStart) / 100;
       }
       tenthFindings += findings.length;
+      tenthCalls++;
       if ((call + 1) % Math.max(1, Math.floor(calls / 10)) === 0) {
         const rate = tenthFindings / ((performance.now() - tenthStart) / 1000);
         tenths.push(Math.round(rate));
+        const serverNow = processCpuMs(serverPid);
+        if (serverNow !== undefined && serverTenthStart !== undefined) {
+          serverTenths.push((serverNow - serverTenthStart) / tenthCalls);
+        }
+        serverTenthStart = serverNow;
+        tenthCalls = 0;
         log(`  ${label}: ${storedAfter} stored, ${Math.round(rate)} findings/s in the last tenth`);
         tenthStart = performance.now();
         tenthFindings = 0;
@@ -260,6 +282,7 @@ async function runWorkload(
         ? {}
         : { serverGetFindingsCpuMsPerCall: (serverGetEnd - serverImportEnd) / gets }),
       ...(serverNear50k === undefined ? {} : { serverCpuMsPerCallNear50k: serverNear50k }),
+      ...(serverTenths.length === 0 ? {} : { serverCpuMsPerCallByTenth: serverTenths }),
     };
   } finally {
     client.destroy();
@@ -385,12 +408,22 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
   log("");
   log(line("serve", serveFigures));
   log(`       rate by tenth: ${serveFigures.findingsPerSecondByTenth.join(", ")}`);
+  if (serveFigures.serverCpuMsPerCallByTenth !== undefined) {
+    log(
+      `       server CPU per import call by tenth: ${serveFigures.serverCpuMsPerCallByTenth.map((v) => v.toFixed(1)).join(", ")} ms`,
+    );
+  }
   log(
     `       CPU of the bench process (the client; serve too when in-process): ${f(serveFigures.importCpuMsPerCall)} ms per import call, ${f(serveFigures.getFindingsCpuMsPerCall)} ms per GetFindings (load average ${loadavg()[0]?.toFixed(1)})`,
   );
   if (motoFigures) {
     log(line("moto", motoFigures));
     log(`       rate by tenth: ${motoFigures.findingsPerSecondByTenth.join(", ")}`);
+    if (motoFigures.serverCpuMsPerCallByTenth !== undefined) {
+      log(
+        `       server CPU per import call by tenth: ${motoFigures.serverCpuMsPerCallByTenth.map((v) => v.toFixed(1)).join(", ")} ms`,
+      );
+    }
   }
   if (ratio !== undefined) {
     log(
@@ -413,16 +446,74 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
   return result;
 }
 
+/**
+ * The result as figures for `bench/run.ts`. `baseline` is the issue's target where it names one
+ * (`ratio` = value ÷ target). Wall-clock figures are what the targets name; the server-CPU figures
+ * (from /proc) are the same comparisons independent of the machine's load.
+ */
+export function serveBenchFigures(r: ServeBenchResult): BenchFigure[] {
+  const out: BenchFigure[] = [];
+  const add = (name: string, value: number | undefined, unit: string, target?: number) => {
+    if (value === undefined || !Number.isFinite(value)) return;
+    out.push({
+      name,
+      value,
+      unit,
+      ...(target === undefined ? {} : { baseline: target, ratio: value / target }),
+    });
+  };
+  const s = r.serve;
+  const m = r.moto;
+  add("serve import (wall)", s.findingsPerSecond, "findings/s");
+  add("serve import at 40,000→50,000 stored vs moto (wall)", r.ratioAt50k, "x", 20);
+  const serveNear = s.serverCpuMsPerCallNear50k;
+  const motoNear = m?.serverCpuMsPerCallNear50k;
+  add(
+    "serve import at 40,000→50,000 stored vs moto (server CPU per call)",
+    serveNear !== undefined && motoNear !== undefined && serveNear > 0 ? motoNear / serveNear : undefined,
+    "x",
+    20,
+  );
+  add("serve server CPU per import call of 100", s.serverImportCpuMsPerCall, "ms");
+  add("moto server CPU per import call of 100 at 40,000→50,000 stored", motoNear, "ms");
+  const first = s.findingsPerSecondByTenth[0];
+  const last = s.findingsPerSecondByTenth[s.findingsPerSecondByTenth.length - 1];
+  add(
+    "serve import rate, last tenth ÷ first tenth (wall; 1 = flat)",
+    first && last !== undefined ? last / first : undefined,
+    "ratio",
+  );
+  const cpuTenths = s.serverCpuMsPerCallByTenth ?? [];
+  const cpuFirst = cpuTenths[0];
+  const cpuLast = cpuTenths[cpuTenths.length - 1];
+  add(
+    "serve server CPU per import call, last tenth ÷ first tenth (1 = flat)",
+    cpuFirst && cpuLast !== undefined ? cpuLast / cpuFirst : undefined,
+    "ratio",
+  );
+  add(`filtered GetFindings p50 at ${s.imported} stored (wall)`, s.getFindingsP50Ms, "ms");
+  add(`filtered GetFindings p99 at ${s.imported} stored (wall)`, s.getFindingsP99Ms, "ms", 20);
+  add("serve server CPU per filtered GetFindings", s.serverGetFindingsCpuMsPerCall, "ms");
+  add("serve peak RSS", r.peakRssMb, "MB", 300);
+  return out;
+}
+
+/** Runs the benchmark (printing its report) and returns its figures: the entry point of `bench/run.ts`. */
+export async function serveBenchMetrics(options: ServeBenchOptions = {}): Promise<BenchFigure[]> {
+  return serveBenchFigures(await benchServe(options));
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
-  await benchServe({
+  const result = await benchServe({
     findings: Number(arg("--findings") ?? 100_000),
     motoStopAt: process.argv.includes("--no-moto") ? 0 : Number(arg("--moto-stop") ?? 50_000),
     store: arg("--store") === "memory" ? "memory" : "sqlite",
     inProcess: process.argv.includes("--in-process"),
     serveNodeArgs: (arg("--serve-node-args") ?? "").split(" ").filter((a) => a !== ""),
   });
+  if (process.argv.includes("--json")) console.log(JSON.stringify(serveBenchFigures(result)));
 }
