@@ -45,6 +45,7 @@ const SERVICE_PRODUCT_FIELD_PREFIX = "aws/securityhub/";
  * specially (surrogates, escaped when unpaired): only these go through `JSON.stringify`; every
  * other string is quoted directly, which is most of a finding's strings and keys.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON must escape
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function quote(text: string): string {

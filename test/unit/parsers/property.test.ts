@@ -71,7 +71,7 @@ const trivyReport = fc.record({
   ArtifactName: fc.constantFrom(
     "alpine:3.19",
     "repo",
-    "111122223333.dkr.ecr.us-west-2.amazonaws.com/a@sha256:" + "c".repeat(64),
+    `111122223333.dkr.ecr.us-west-2.amazonaws.com/a@sha256:${"c".repeat(64)}`,
   ),
   ArtifactType: fc.constantFrom("container_image", "filesystem", "repository"),
   CreatedAt: fc.option(fc.constantFrom("2024-02-03T04:05:06.789+01:00", "not a time"), { nil: undefined }),
