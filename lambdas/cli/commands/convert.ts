@@ -11,17 +11,21 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
-import { loadParserModules } from "../../adapters/parser-loader.ts";
-import { ConfigurationError, describeError } from "../../core/errors.ts";
-import { buildConversionContext } from "../../core/parsers/context.ts";
-import type { ConversionFailure } from "../../core/parsers/contracts.ts";
+import { describeError } from "../../core/errors.ts";
+import type { ConversionContext, ConversionFailure } from "../../core/parsers/contracts.ts";
 import { convertReport } from "../../core/parsers/convert.ts";
-import { createRegistry } from "../../core/parsers/registry.ts";
+import type { createRegistry } from "../../core/parsers/registry.ts";
+import {
+  CONVERSION_OPTIONS,
+  DEFAULT_REGION,
+  PLACEHOLDER_ACCOUNT_ID,
+  setupConversion,
+} from "../conversion-options.ts";
 import type { CliCommand, CliIo } from "../io.ts";
 
+type ConversionRegistry = ReturnType<typeof createRegistry>;
+
 /** The account used when `--account` is not given (documented AWS example account). */
-export const PLACEHOLDER_ACCOUNT_ID = "123456789012";
-const DEFAULT_REGION = "us-east-1";
 /** At most this many failures of one report are listed on stderr; the rest are counted. */
 const MAX_LISTED_FAILURES = 50;
 
@@ -80,38 +84,15 @@ async function run(args: string[], io: CliIo): Promise<number> {
     io.stderr.write(`shadowhub convert: no REPORT given\n\n${USAGE}`);
     return 2;
   }
-  let accountId = values.account;
-  if (accountId === undefined) {
-    accountId = PLACEHOLDER_ACCOUNT_ID;
-    io.stderr.write(
-      `shadowhub convert: no --account given; using the placeholder account ${PLACEHOLDER_ACCOUNT_ID}\n`,
-    );
-  }
-  let region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-  if (values.region === undefined) {
-    if (region === undefined) region = DEFAULT_REGION;
-    io.stderr.write(`shadowhub convert: no --region given; using ${region}\n`);
-  }
-  let registry: ReturnType<typeof createRegistry>;
-  let ctx: ReturnType<typeof buildConversionContext>;
+  let ctx: ConversionContext;
+  let registry: ConversionRegistry;
   try {
-    ctx = buildConversionContext({
-      accountId,
-      region,
-      ...(values.partition !== undefined ? { partition: values.partition } : {}),
-      ...(values["product-arn"] !== undefined ? { productArn: values["product-arn"] } : {}),
-      ...(values["company-name"] !== undefined ? { companyName: values["company-name"] } : {}),
-      ...(values["product-name"] !== undefined ? { productName: values["product-name"] } : {}),
-      ...(values.scope !== undefined ? { scope: values.scope } : {}),
-      nowMs: Date.now(),
-    });
-    registry = createRegistry(await loadParserModules(values.parser ?? [], io.cwd));
-    const format = values.format ?? "auto";
-    if (format !== "auto" && registry.get(format) === undefined) {
-      throw new ConfigurationError(
-        `unknown --format '${format}'; known: auto, ${registry.names().join(", ")}`,
-      );
-    }
+    ({ ctx, registry } = await setupConversion(
+      values,
+      io,
+      (line) => io.stderr.write(`shadowhub convert: ${line}\n`),
+      { nowMs: Date.now() },
+    ));
   } catch (error) {
     io.stderr.write(`shadowhub convert: ${describeError(error)}\n`);
     return 2;
@@ -154,17 +135,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 }
 
 const OPTIONS = {
-  format: { type: "string" },
-  parser: { type: "string", multiple: true },
-  account: { type: "string" },
-  region: { type: "string" },
-  partition: { type: "string" },
-  "product-arn": { type: "string" },
-  "company-name": { type: "string" },
-  "product-name": { type: "string" },
-  scope: { type: "string" },
-  "include-passed": { type: "boolean" },
-  "override-identity": { type: "boolean" },
+  ...CONVERSION_OPTIONS,
   ndjson: { type: "boolean" },
 } as const;
 

@@ -10,14 +10,12 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { EventBridgePublisher } from "../../adapters/eventbridge/eventbridge-publisher.ts";
 import { InProcessRateLimiter } from "../../adapters/memory/in-process-rate-limiter.ts";
-import { loadParserModules } from "../../adapters/parser-loader.ts";
 import { systemClock } from "../../adapters/system-clock.ts";
 import { DAY_MS, IMPORT_BURST, IMPORT_RATE_PER_SECOND } from "../../core/asff/limits.ts";
 import { ConfigurationError, describeError } from "../../core/errors.ts";
-import { buildConversionContext } from "../../core/parsers/context.ts";
-import type { ConversionFailure } from "../../core/parsers/contracts.ts";
+import type { ConversionContext, ConversionFailure } from "../../core/parsers/contracts.ts";
 import { convertReport } from "../../core/parsers/convert.ts";
-import { createRegistry } from "../../core/parsers/registry.ts";
+import type { createRegistry } from "../../core/parsers/registry.ts";
 import type { IncomingFinding } from "../../core/pipeline/plan.ts";
 import { type ImportReport, runImport } from "../../pipeline/import-run.ts";
 import {
@@ -28,10 +26,14 @@ import {
   resolveTarget,
 } from "../../pipeline/targets.ts";
 import type { EventPublisher } from "../../ports/event-publisher.ts";
+import {
+  CONVERSION_OPTIONS,
+  DEFAULT_REGION,
+  PLACEHOLDER_ACCOUNT_ID,
+  setupConversion,
+} from "../conversion-options.ts";
 import type { CliCommand, CliIo } from "../io.ts";
 
-const PLACEHOLDER_ACCOUNT_ID = "123456789012";
-const DEFAULT_REGION = "us-east-1";
 /** Show a progress bar only for imports with at least this many findings to send. */
 const PROGRESS_MIN_SENDS = 1_000;
 /** At most this many failures are listed on stderr; the rest are counted. */
@@ -76,21 +78,11 @@ configuration error.
 `;
 
 const OPTIONS = {
-  scope: { type: "string" },
+  ...CONVERSION_OPTIONS,
   target: { type: "string" },
   state: { type: "string" },
   "dry-run": { type: "boolean" },
   json: { type: "boolean" },
-  format: { type: "string" },
-  parser: { type: "string", multiple: true },
-  account: { type: "string" },
-  region: { type: "string" },
-  partition: { type: "string" },
-  "product-arn": { type: "string" },
-  "company-name": { type: "string" },
-  "product-name": { type: "string" },
-  "include-passed": { type: "boolean" },
-  "override-identity": { type: "boolean" },
   rate: { type: "string" },
   burst: { type: "string" },
   "refresh-days": { type: "string" },
@@ -175,41 +167,18 @@ async function run(args: string[], io: CliIo): Promise<number> {
   };
   const stateDir = resolve(io.cwd, values.state ?? DEFAULT_STATE_DIR);
   let target: ReturnType<typeof resolveTarget>;
-  let ctx: ReturnType<typeof buildConversionContext>;
+  let ctx: ConversionContext;
   let registry: ReturnType<typeof createRegistry>;
   let limits: { ratePerSecond: number; burst: number };
   let refreshBeforeExpiryMs: number;
   try {
     target = resolveTarget(values.target, io.env);
-    let accountId = values.account;
-    if (accountId === undefined) {
-      if (target.kind === "aws") {
-        throw new ConfigurationError(
-          "--target aws needs --account: the 12-digit account the findings belong to",
-        );
-      }
-      accountId = PLACEHOLDER_ACCOUNT_ID;
-      note(`no --account given; using the placeholder account ${PLACEHOLDER_ACCOUNT_ID}`);
-    }
-    const region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
-    if (values.region === undefined) note(`no --region given; using ${region}`);
-    ctx = buildConversionContext({
-      accountId,
-      region,
-      ...(values.partition === undefined ? {} : { partition: values.partition }),
-      ...(values["product-arn"] === undefined ? {} : { productArn: values["product-arn"] }),
-      ...(values["company-name"] === undefined ? {} : { companyName: values["company-name"] }),
-      ...(values["product-name"] === undefined ? {} : { productName: values["product-name"] }),
-      ...(values.scope === undefined ? {} : { scope: values.scope }),
+    ({ ctx, registry } = await setupConversion(values, io, note, {
       nowMs: systemClock.now(),
-    });
-    registry = createRegistry(await loadParserModules(values.parser ?? [], io.cwd));
-    const format = values.format ?? "auto";
-    if (format !== "auto" && registry.get(format) === undefined) {
-      throw new ConfigurationError(
-        `unknown --format '${format}'; known: auto, ${registry.names().join(", ")}`,
-      );
-    }
+      ...(target.kind === "aws"
+        ? { accountRequired: "--target aws needs --account: the 12-digit account the findings belong to" }
+        : {}),
+    }));
     limits = {
       ratePerSecond: positiveNumber("rate", values.rate, IMPORT_RATE_PER_SECOND),
       burst: positiveNumber("burst", values.burst, REMOTE_IMPORT_LIMITS.burst),
