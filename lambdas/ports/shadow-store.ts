@@ -28,12 +28,15 @@ export interface ShadowRecord {
    */
   readonly updatedAt: string;
   /**
-   * The report time of the latest scan that produced this finding (ASFF timestamp), before any
-   * +1 ms bump: what the plan compares an incoming report with to tell a STALE delivery (older
-   * than what was already seen) from a change. It differs from `updatedAt` after a bump: a
-   * second and a third change carrying the same report time are then both news, although the
-   * second one's `updatedAt` is later than that time. Absent in records written before the
-   * stores kept it; the plan then falls back to `updatedAt`. Not part of the commit condition.
+   * The report time of the latest scan that reported this finding (ASFF timestamp), before any
+   * +1 ms bump — whether that scan changed it or not (`recordObservations` advances it for
+   * unchanged findings). An archive does not move it: it is the time of the content, which a
+   * late report of an older scan must not replace. The plan compares an incoming report with it
+   * to tell a STALE delivery (older than what was already seen) from a change. It differs from
+   * `updatedAt` after a bump: a second and a third change carrying the same report time are then
+   * both news, although the second one's `updatedAt` is later than that time. Absent in records
+   * written before the stores kept it; the plan then falls back to `updatedAt`. Not part of the
+   * commit condition.
    */
   readonly observedAt?: string;
   /** `CreatedAt` as first sent; kept for the life of the finding. */
@@ -48,6 +51,30 @@ export interface ShadowRecord {
   readonly customerTouched: readonly PrecedenceAttribute[];
   /** Epoch ms when the finding was last accepted by Security Hub. */
   readonly lastSentMs: number;
+}
+
+/**
+ * The per-scope record: the report time of the newest report applied to a scan scope in one
+ * (account, Region). A report older than it is *late* for its scope: the plan then knows that a
+ * newer scan of the scope has already been applied (see `docs/shadow-store.md`, "Scope records").
+ */
+export interface ScopeRecord {
+  readonly accountId: string;
+  readonly region: string;
+  readonly scope: string;
+  /** Report time (ASFF timestamp) of the newest report applied to the scope. */
+  readonly lastScanAt: string;
+}
+
+/**
+ * The report time of a scan that saw a finding with the content the shadow already holds (an
+ * UNCHANGED finding: nothing is sent, but the observation must be remembered, or a late report
+ * of an older scan would look newer than what Security Hub holds).
+ */
+export interface ShadowObservation {
+  readonly key: FindingKey;
+  /** Report time (ASFF timestamp) of the scan. */
+  readonly observedAt: string;
 }
 
 /** Outcome of a conditional commit: records refused because the store already held a newer `updatedAt`. */
@@ -91,6 +118,25 @@ export interface ShadowStore {
    * pipeline never sent that finding, so there is nothing of ours to protect.
    */
   markCustomerTouched(key: FindingKey, attributes: readonly PrecedenceAttribute[]): Promise<void>;
+  /**
+   * Advances `observedAt` of stored records to the given report times, each only when it is later
+   * than the stored observation (`observedAt`, or `updatedAt` for a record without one), compared
+   * as instants. `updatedAt`, content and state are untouched, so this never conflicts with a
+   * commit's condition. A key without a shadow is left alone (nothing is created).
+   * @returns how many records were advanced.
+   * @throws InputError when an `observedAt` is not an ASFF timestamp (nothing is written).
+   */
+  recordObservations(observations: readonly ShadowObservation[]): Promise<number>;
+  /** The scope record of `scope` in (account, Region), when a report of the scope was applied. */
+  getScope(scope: string, accountId: string, region: string): Promise<ScopeRecord | undefined>;
+  /**
+   * Stores `record` unless the store holds one for the same (account, Region, scope) whose
+   * `lastScanAt` is as late or later (a conditional maximum: concurrent and late writers never
+   * move it backwards).
+   * @returns true when stored, false when the stored record was as new or newer.
+   * @throws InputError when `lastScanAt` is not an ASFF timestamp.
+   */
+  advanceScope(record: ScopeRecord): Promise<boolean>;
   /** Releases connections and files. */
   close(): Promise<void>;
 }
@@ -131,6 +177,51 @@ export function checkShadowRecord(record: ShadowRecord): number {
     );
   }
   return updatedAtMs;
+}
+
+/**
+ * Checks the report times of observations about to be recorded and returns their epoch ms.
+ * @throws InputError naming the key when an `observedAt` is not an ASFF timestamp.
+ */
+export function checkObservation(observation: ShadowObservation): number {
+  const ms = parseAsffTimestamp(observation.observedAt);
+  if (ms === undefined) {
+    throw new InputError(
+      `shadow observation ${findingKeyString(observation.key)}: observedAt is not an ASFF timestamp`,
+      {
+        source: "shadow store recordObservations",
+        field: "observedAt",
+        rule: `ASFF timestamp (got ${JSON.stringify(observation.observedAt)})`,
+      },
+    );
+  }
+  return ms;
+}
+
+/**
+ * Checks a scope record and returns the epoch ms of its `lastScanAt`.
+ * @throws InputError when `lastScanAt` is not an ASFF timestamp.
+ */
+export function checkScopeRecord(record: ScopeRecord): number {
+  const ms = parseAsffTimestamp(record.lastScanAt);
+  if (ms === undefined) {
+    throw new InputError(`scope record ${scopeKeyString(record)}: lastScanAt is not an ASFF timestamp`, {
+      source: "shadow store advanceScope",
+      field: "lastScanAt",
+      rule: `ASFF timestamp (got ${JSON.stringify(record.lastScanAt)})`,
+    });
+  }
+  return ms;
+}
+
+/** The identity of a scope record: the JSON array [account, Region, scope]. */
+export function scopeKeyString(scope: Pick<ScopeRecord, "accountId" | "region" | "scope">): string {
+  return JSON.stringify([scope.accountId, scope.region, scope.scope]);
+}
+
+/** Observation time of a stored record in epoch ms: `observedAt`, else `updatedAt` (older records). */
+export function storedObservationMs(record: Pick<ShadowRecord, "observedAt" | "updatedAt">): number {
+  return parseAsffTimestamp(record.observedAt) ?? parseAsffTimestamp(record.updatedAt) ?? 0;
 }
 
 /**

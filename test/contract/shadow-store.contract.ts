@@ -248,6 +248,179 @@ export function shadowStoreContract(adapter: string, open: ShadowStoreFactory): 
       });
     });
 
+    describe("recordObservations (report time of an unchanged finding)", () => {
+      const observedAtOf = async (store: ShadowStore, id: string) =>
+        (await store.getMany([keyOf(id)])).get(findingKeyString(keyOf(id)))?.observedAt;
+
+      it("advances observedAt to a later report time and leaves everything else as it was", async () => {
+        const store = await fresh();
+        const stored = recordOf("f", { customerTouched: ["Types"] });
+        await store.commit([stored]);
+        const at = "2024-05-02T00:00:00.000Z";
+        assert.equal(await store.recordObservations([{ key: keyOf("f"), observedAt: at }]), 1);
+        const got = (await store.getMany([keyOf("f")])).get(findingKeyString(keyOf("f")));
+        assert.deepEqual(got, { ...stored, observedAt: at });
+      });
+
+      it("never moves observedAt backwards, nor to the same instant written another way", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f", { observedAt: "2024-05-01T10:00:00Z" })]);
+        const earlier = { key: keyOf("f"), observedAt: "2024-05-01T09:59:59.999Z" };
+        const same = { key: keyOf("f"), observedAt: "2024-05-01T12:00:00+02:00" };
+        assert.equal(await store.recordObservations([earlier, same]), 0);
+        assert.equal(await observedAtOf(store, "f"), "2024-05-01T10:00:00Z");
+      });
+
+      it("compares with updatedAt for a record without observedAt", async () => {
+        const store = await fresh();
+        const { observedAt: _o, ...legacy } = recordOf("f", { updatedAt: "2024-05-01T10:00:00.005Z" });
+        await store.commit([legacy]);
+        assert.equal(
+          await store.recordObservations([{ key: keyOf("f"), observedAt: "2024-05-01T10:00:00.005Z" }]),
+          0,
+        );
+        assert.equal(
+          await store.recordObservations([{ key: keyOf("f"), observedAt: "2024-05-01T10:00:00.006Z" }]),
+          1,
+        );
+        assert.equal(await observedAtOf(store, "f"), "2024-05-01T10:00:00.006Z");
+      });
+
+      it("creates nothing for a key the store does not hold", async () => {
+        const store = await fresh();
+        assert.equal(
+          await store.recordObservations([{ key: keyOf("ghost"), observedAt: "2024-06-01T00:00:00Z" }]),
+          0,
+        );
+        assert.equal((await store.getMany([keyOf("ghost")])).size, 0);
+        assert.equal(await store.recordObservations([]), 0);
+      });
+
+      it("keeps the commit condition on updatedAt: an observation does not make a newer commit conflict", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f")]);
+        await store.recordObservations([{ key: keyOf("f"), observedAt: "2024-07-01T00:00:00Z" }]);
+        const next = recordOf("f", { updatedAt: "2024-05-01T10:00:00.001Z", contentHash: "sha256:next" });
+        assert.deepEqual(await store.commit([next]), { committed: 1, conflicts: [] });
+      });
+
+      it("rejects an observation whose observedAt is not an ASFF timestamp and writes nothing", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("a"), recordOf("b")]);
+        await assert.rejects(
+          store.recordObservations([
+            { key: keyOf("a"), observedAt: "2024-06-01T00:00:00Z" },
+            { key: keyOf("b"), observedAt: "tomorrow" },
+          ]),
+          (error: unknown) => error instanceof InputError && /observedAt/.test(error.message),
+        );
+        assert.equal(await observedAtOf(store, "a"), recordOf("a").observedAt);
+      });
+
+      it("advances 130 records in one call (crossing 25-item writes)", async () => {
+        const store = await fresh();
+        const records = Array.from({ length: 130 }, (_, i) => recordOf(`n${i}`));
+        await store.commit(records);
+        const at = "2024-05-03T00:00:00.000Z";
+        assert.equal(
+          await store.recordObservations(records.map((r) => ({ key: r.key, observedAt: at }))),
+          130,
+        );
+        const got = await store.getMany(records.map((r) => r.key));
+        assert.ok([...got.values()].every((r) => r.observedAt === at));
+      });
+    });
+
+    describe("scope records (last scan time per scope)", () => {
+      const scopeOf = (
+        lastScanAt: string,
+        overrides: { accountId?: string; region?: string; scope?: string } = {},
+      ) => ({
+        accountId: "111111111111",
+        region: "us-east-1",
+        scope: "repo@main",
+        lastScanAt,
+        ...overrides,
+      });
+
+      it("has no record for a scope never advanced", async () => {
+        const store = await fresh();
+        assert.equal(await store.getScope("repo@main", "111111111111", "us-east-1"), undefined);
+      });
+
+      it("stores the first record and returns it exactly", async () => {
+        const store = await fresh();
+        assert.equal(await store.advanceScope(scopeOf("2024-05-01T10:00:00Z")), true);
+        assert.deepEqual(
+          await store.getScope("repo@main", "111111111111", "us-east-1"),
+          scopeOf("2024-05-01T10:00:00Z"),
+        );
+      });
+
+      it("only moves forward: an older or equal report time (another offset too) leaves it as it was", async () => {
+        const store = await fresh();
+        await store.advanceScope(scopeOf("2024-05-01T10:00:00Z"));
+        assert.equal(await store.advanceScope(scopeOf("2024-05-01T09:00:00Z")), false);
+        assert.equal(await store.advanceScope(scopeOf("2024-05-01T12:00:00+02:00")), false);
+        assert.equal(await store.advanceScope(scopeOf("2024-05-01T10:00:00.001Z")), true);
+        assert.equal(
+          (await store.getScope("repo@main", "111111111111", "us-east-1"))?.lastScanAt,
+          "2024-05-01T10:00:00.001Z",
+        );
+      });
+
+      it("keeps scopes of other accounts, Regions and names apart, and apart from findings", async () => {
+        const store = await fresh();
+        await store.commit([recordOf("f", { scope: "repo@main" })]);
+        await store.advanceScope(scopeOf("2024-05-01T10:00:00Z"));
+        await store.advanceScope(scopeOf("2024-06-01T00:00:00Z", { accountId: "222222222222" }));
+        await store.advanceScope(scopeOf("2024-07-01T00:00:00Z", { region: "eu-west-1" }));
+        await store.advanceScope(scopeOf("2024-08-01T00:00:00Z", { scope: "repo@dev" }));
+        assert.equal(
+          (await store.getScope("repo@main", "111111111111", "us-east-1"))?.lastScanAt,
+          "2024-05-01T10:00:00Z",
+        );
+        assert.equal(
+          (await store.getScope("repo@main", "222222222222", "us-east-1"))?.lastScanAt,
+          "2024-06-01T00:00:00Z",
+        );
+        assert.equal(
+          (await store.getScope("repo@main", "111111111111", "eu-west-1"))?.lastScanAt,
+          "2024-07-01T00:00:00Z",
+        );
+        assert.equal(
+          (await store.getScope("repo@dev", "111111111111", "us-east-1"))?.lastScanAt,
+          "2024-08-01T00:00:00Z",
+        );
+        // A scope record is not a finding: the scope lists only the finding.
+        const listed = await collect(store.listActiveInScope("repo@main", "111111111111", "us-east-1"));
+        assert.deepEqual(
+          listed.map((r) => r.key.id),
+          ["f"],
+        );
+      });
+
+      it("rejects a lastScanAt that is not an ASFF timestamp", async () => {
+        const store = await fresh();
+        await assert.rejects(
+          store.advanceScope(scopeOf("last tuesday")),
+          (error: unknown) => error instanceof InputError && /lastScanAt/.test(error.message),
+        );
+        assert.equal(await store.getScope("repo@main", "111111111111", "us-east-1"), undefined);
+      });
+
+      it("ends at the latest of concurrent advances", async () => {
+        const store = await fresh();
+        const times = Array.from({ length: 12 }, (_, i) => `2024-05-01T10:00:${String(i).padStart(2, "0")}Z`);
+        const results = await Promise.all([...times].reverse().map((t) => store.advanceScope(scopeOf(t))));
+        assert.ok(results.includes(true));
+        assert.equal(
+          (await store.getScope("repo@main", "111111111111", "us-east-1"))?.lastScanAt,
+          times.at(-1),
+        );
+      });
+    });
+
     describe("customer-touched attributes", () => {
       it("keeps flags set by markCustomerTouched when a later commit carries none", async () => {
         const store = await fresh();

@@ -130,7 +130,7 @@ function columnsOf(path: string): { version: number; columns: string[] } {
   return { version, columns };
 }
 
-describe("SQLite schema migration (observed_at, schema version 2)", () => {
+describe("SQLite schema migration (observed_at in version 2; observed_at_ms and scope_state in version 3)", () => {
   it("opens a version-1 state file: old records load without observedAt, new commits keep it", async () => {
     const path = sqliteShadowPath(join(root, "v1"));
     writeVersion1File(path, "old");
@@ -158,7 +158,7 @@ describe("SQLite schema migration (observed_at, schema version 2)", () => {
     await store.close();
 
     assert.deepEqual(columnsOf(path), {
-      version: 2,
+      version: 3,
       columns: [
         "pk",
         "account_id",
@@ -175,6 +175,7 @@ describe("SQLite schema migration (observed_at, schema version 2)", () => {
         "customer_touched",
         "last_sent_ms",
         "observed_at",
+        "observed_at_ms",
       ],
     });
   });
@@ -197,27 +198,56 @@ describe("SQLite schema migration (observed_at, schema version 2)", () => {
     assert.equal(columnsOf(path).columns.filter((c) => c === "observed_at").length, 1);
   });
 
-  it("creates new files at version 2 with the observed_at column", async () => {
-    const path = sqliteShadowPath(join(root, "v2-new"));
+  it("creates new files at version 3 with the observed_at columns and the scope_state table", async () => {
+    const path = sqliteShadowPath(join(root, "v3-new"));
     await openSqliteShadowStore({ path }).close();
     const { version, columns } = columnsOf(path);
-    assert.equal(version, 2);
-    assert.ok(columns.includes("observed_at"));
+    assert.equal(version, 3);
+    assert.ok(columns.includes("observed_at") && columns.includes("observed_at_ms"));
+    const db = new Database(path, { readonly: true });
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+      name: string;
+    }[];
+    db.close();
+    assert.ok(tables.some((t) => t.name === "scope_state"));
+  });
+
+  it("migrates a version-2 file: observed_at_ms is filled from observed_at, so observations compare with it", async () => {
+    const path = sqliteShadowPath(join(root, "v2"));
+    writeVersion1File(path, "old");
+    const db = new Database(path);
+    db.exec("ALTER TABLE shadow ADD COLUMN observed_at TEXT");
+    // Observed 5 ms before the (bumped) updatedAt.
+    db.prepare("UPDATE shadow SET observed_at = ?, updated_at = ?, updated_at_ms = ?").run(
+      "2024-05-01T10:00:00Z",
+      "2024-05-01T10:00:00.005Z",
+      Date.parse("2024-05-01T10:00:00.005Z"),
+    );
+    db.pragma("user_version = 2");
+    db.close();
+    const store = openSqliteShadowStore({ path });
+    // Later than observed_at, earlier than updated_at: advances only if observed_at_ms was filled in.
+    const at = "2024-05-01T10:00:00.002Z";
+    assert.equal(await store.recordObservations([{ key: keyOf("old"), observedAt: at }]), 1);
+    assert.equal((await store.getMany([keyOf("old")])).get(findingKeyString(keyOf("old")))?.observedAt, at);
+    assert.equal(await store.advanceScope({ accountId: "1", region: "r", scope: "s", lastScanAt: at }), true);
+    await store.close();
+    assert.equal(columnsOf(path).version, 3);
   });
 
   it("refuses a file written by a newer schema, naming the file and both versions", () => {
-    const path = sqliteShadowPath(join(root, "v3"));
+    const path = sqliteShadowPath(join(root, "v4"));
     mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
-    db.pragma("user_version = 3");
+    db.pragma("user_version = 4");
     db.close();
     assert.throws(
       () => openSqliteShadowStore({ path }),
       (error: unknown) =>
         error instanceof ConfigurationError &&
         error.message.includes(path) &&
-        /schema version 3/.test(error.message) &&
-        /understands 2/.test(error.message),
+        /schema version 4/.test(error.message) &&
+        /understands 3/.test(error.message),
     );
   });
 });

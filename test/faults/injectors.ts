@@ -17,7 +17,13 @@ import { formatAsffTimestamp } from "../../lambdas/core/asff/timestamp.ts";
 import { ThrottlingError, TransientError } from "../../lambdas/core/errors.ts";
 import type { FindingKey, PrecedenceAttribute } from "../../lambdas/core/hub/contracts.ts";
 import type { FindingSink, ImportCall, ImportCallResult } from "../../lambdas/ports/finding-sink.ts";
-import type { CommitResult, ShadowRecord, ShadowStore } from "../../lambdas/ports/shadow-store.ts";
+import type {
+  CommitResult,
+  ScopeRecord,
+  ShadowObservation,
+  ShadowRecord,
+  ShadowStore,
+} from "../../lambdas/ports/shadow-store.ts";
 import type { StoreOperation } from "./generator.ts";
 
 /** Counts of faults that actually fired, by kind. */
@@ -104,6 +110,18 @@ export class FaultyShadowStore implements ShadowStore {
 
   markCustomerTouched(key: FindingKey, attributes: readonly PrecedenceAttribute[]): Promise<void> {
     return this.inner.markCustomerTouched(key, attributes);
+  }
+
+  recordObservations(observations: readonly ShadowObservation[]): Promise<number> {
+    return this.inner.recordObservations(observations);
+  }
+
+  getScope(scope: string, accountId: string, region: string): Promise<ScopeRecord | undefined> {
+    return this.inner.getScope(scope, accountId, region);
+  }
+
+  advanceScope(record: ScopeRecord): Promise<boolean> {
+    return this.inner.advanceScope(record);
   }
 
   close(): Promise<void> {

@@ -9,29 +9,44 @@
  *   conditions. Writes run 25 at a time; records of one key run in order. A failed condition is
  *   a conflict (another worker holds an equal or newer version), returned, never thrown.
  *   Customer-touched flags are a string set extended with `ADD`, so a commit can only add flags.
+ * - `recordObservations`: one conditional UpdateItem per observation
+ *   (`observedAtMs < :new`, or `updatedAtMs < :new` for an item without it), 25 at a time.
+ * - Scope records: a separate item per (account, Region, scope) under a `scope#…` key in the
+ *   same table, advanced with a conditional maximum (`lastScanMs < :new`).
  */
 import {
   type AttributeValue,
   BatchGetItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { parseAsffTimestamp } from "../../core/asff/timestamp.ts";
 import { ThrottlingError } from "../../core/errors.ts";
 import { type FindingKey, findingKeyString, type PrecedenceAttribute } from "../../core/hub/contracts.ts";
 import { realSleep } from "../../ports/rate-limiter.ts";
 import {
   type CommitResult,
+  checkObservation,
+  checkScopeRecord,
   checkShadowRecord,
   mergeCustomerTouched,
   type RecordState,
+  type ScopeRecord,
+  type ShadowObservation,
   type ShadowRecord,
   type ShadowStore,
   shadowExpiresAtMs,
 } from "../../ports/shadow-store.ts";
 import { classifyDynamoDbError, isConditionalCheckFailed } from "./errors.ts";
 import { backoffDelayMs, type RetryOptions, settleWithConcurrency, withRetries } from "./retry.ts";
-import { SHADOW_ATTRIBUTES as A, ACTIVE_SCOPE_INDEX, activeScopeValue } from "./shadow-table.ts";
+import {
+  SHADOW_ATTRIBUTES as A,
+  ACTIVE_SCOPE_INDEX,
+  activeScopeValue,
+  scopeItemKey,
+} from "./shadow-table.ts";
 
 /** Keys per BatchGetItem request (DynamoDB's limit). */
 export const BATCH_GET_MAX_KEYS = 100;
@@ -114,6 +129,8 @@ function conditionalUpdate(tableName: string, record: ShadowRecord, updatedAtMs:
   put(A.updatedAtMs, { N: String(updatedAtMs) });
   // A record without observedAt removes a stored one: a commit replaces the whole record.
   put(A.observedAt, record.observedAt === undefined ? undefined : { S: record.observedAt });
+  const observedAtMs = record.observedAt === undefined ? undefined : parseAsffTimestamp(record.observedAt);
+  put(A.observedAtMs, observedAtMs === undefined ? undefined : { N: String(observedAtMs) });
   put(A.createdAt, { S: record.createdAt });
   put(A.firstObservedAt, record.firstObservedAt === undefined ? undefined : { S: record.firstObservedAt });
   put(A.recordState, { S: record.recordState });
@@ -250,6 +267,98 @@ export class DynamoDbShadowStore implements ShadowStore {
     return withRetries(async () => {
       try {
         await this.#client.send(conditionalUpdate(this.#table, record, updatedAtMs));
+        return true;
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return false;
+        throw classifyDynamoDbError(error, "UpdateItem", this.#table);
+      }
+    }, this.#retry);
+  }
+
+  async recordObservations(observations: readonly ShadowObservation[]): Promise<number> {
+    const times = observations.map(checkObservation);
+    const settled = await settleWithConcurrency(
+      observations.map((observation, index) => () => this.#observe(observation, times[index] as number)),
+      this.#writeConcurrency,
+    );
+    let advanced = 0;
+    for (const result of settled) {
+      if (result.status === "rejected") throw result.reason;
+      if (result.value) advanced++;
+    }
+    return advanced;
+  }
+
+  /** Advances one item's observation; false when the item is absent or already as recent. */
+  async #observe(observation: ShadowObservation, ms: number): Promise<boolean> {
+    return withRetries(async () => {
+      try {
+        await this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: { [A.pk]: { S: findingKeyString(observation.key) } },
+            UpdateExpression: "SET #observedAt = :observedAt, #observedAtMs = :ms",
+            // An item written before observedAtMs existed compares its updatedAt (never earlier
+            // than its observation), as the plan's fallback does: at worst an observation waits
+            // for the next scan. Never creates an item.
+            ConditionExpression:
+              "attribute_exists(#pk) AND (#observedAtMs < :ms OR (attribute_not_exists(#observedAtMs) AND #updatedAtMs < :ms))",
+            ExpressionAttributeNames: {
+              "#pk": A.pk,
+              "#observedAt": A.observedAt,
+              "#observedAtMs": A.observedAtMs,
+              "#updatedAtMs": A.updatedAtMs,
+            },
+            ExpressionAttributeValues: {
+              ":observedAt": { S: observation.observedAt },
+              ":ms": { N: String(ms) },
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return false;
+        throw classifyDynamoDbError(error, "UpdateItem", this.#table);
+      }
+    }, this.#retry);
+  }
+
+  async getScope(scope: string, accountId: string, region: string): Promise<ScopeRecord | undefined> {
+    const response = await withRetries(async () => {
+      try {
+        return await this.#client.send(
+          new GetItemCommand({
+            TableName: this.#table,
+            Key: { [A.pk]: { S: scopeItemKey(accountId, region, scope) } },
+            ConsistentRead: true,
+          }),
+        );
+      } catch (error) {
+        throw classifyDynamoDbError(error, "GetItem", this.#table);
+      }
+    }, this.#retry);
+    const lastScanAt = response.Item?.[A.lastScanAt]?.S;
+    return lastScanAt === undefined ? undefined : { accountId, region, scope, lastScanAt };
+  }
+
+  async advanceScope(record: ScopeRecord): Promise<boolean> {
+    const ms = checkScopeRecord(record);
+    return withRetries(async () => {
+      try {
+        await this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: { [A.pk]: { S: scopeItemKey(record.accountId, record.region, record.scope) } },
+            UpdateExpression: "SET #lastScanAt = :at, #lastScanMs = :ms",
+            ConditionExpression: "attribute_not_exists(#pk) OR #lastScanMs < :ms",
+            ExpressionAttributeNames: {
+              "#pk": A.pk,
+              "#lastScanAt": A.lastScanAt,
+              "#lastScanMs": A.lastScanMs,
+            },
+            ExpressionAttributeValues: { ":at": { S: record.lastScanAt }, ":ms": { N: String(ms) } },
+          }),
+        );
         return true;
       } catch (error) {
         if (isConditionalCheckFailed(error)) return false;

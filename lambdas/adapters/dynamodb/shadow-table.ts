@@ -2,7 +2,8 @@
  * The DynamoDB shadow table design (see docs/shadow-store.md), shared by the store, the rate
  * limiter, the CDK stack and the tests:
  * - partition key `pk` (S): `findingKeyString(key)`, the JSON array [account, Region, ProductArn, Id];
- *   rate-limiter items use `ratelimit#…` keys in the same key space without clashing;
+ *   rate-limiter items use `ratelimit#…` keys and scope records `scope#…` keys (see
+ *   {@link scopeItemKey}) in the same key space without clashing (a finding key starts with `[`);
  * - sparse GSI `activeScope-index` on `activeScope` (S) = JSON [account, Region, scope], set only
  *   while the record is ACTIVE and has a scope, so the index holds exactly the archiving candidates;
  * - TTL attribute `expiresAt` (epoch seconds) = last acceptance + Security Hub's 90-day retention.
@@ -27,6 +28,8 @@ export const SHADOW_ATTRIBUTES = {
   updatedAtMs: "updatedAtMs",
   /** Report time of the latest observation (S); absent in items written before it was kept. */
   observedAt: "observedAt",
+  /** `observedAt` in epoch ms (N), what `recordObservations` compares; absent in older items. */
+  observedAtMs: "observedAtMs",
   createdAt: "createdAt",
   firstObservedAt: "firstObservedAt",
   recordState: "recordState",
@@ -35,7 +38,16 @@ export const SHADOW_ATTRIBUTES = {
   customerTouched: "customerTouched",
   lastSentMs: "lastSentMs",
   expiresAt: "expiresAt",
+  /** Scope items: report time of the newest report applied to the scope (S, ASFF timestamp). */
+  lastScanAt: "lastScanAt",
+  /** Scope items: `lastScanAt` in epoch ms (N), what the conditional maximum compares. */
+  lastScanMs: "lastScanMs",
 } as const;
+
+/** Partition key of the scope record of `scope` in (account, Region). */
+export function scopeItemKey(accountId: string, region: string, scope: string): string {
+  return `scope#${JSON.stringify([accountId, region, scope])}`;
+}
 
 /** The sparse GSI listing ACTIVE records per (account, Region, scope). */
 export const ACTIVE_SCOPE_INDEX = "activeScope-index";

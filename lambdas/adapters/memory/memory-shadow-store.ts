@@ -5,10 +5,16 @@
 import { type FindingKey, findingKeyString, type PrecedenceAttribute } from "../../core/hub/contracts.ts";
 import {
   type CommitResult,
+  checkObservation,
+  checkScopeRecord,
   checkShadowRecord,
   mergeCustomerTouched,
+  type ScopeRecord,
+  type ShadowObservation,
   type ShadowRecord,
   type ShadowStore,
+  scopeKeyString,
+  storedObservationMs,
 } from "../../ports/shadow-store.ts";
 
 interface Entry {
@@ -39,6 +45,7 @@ function copy(record: ShadowRecord): ShadowRecord {
 /** A `ShadowStore` held in a `Map`; nothing survives the process. */
 export class MemoryShadowStore implements ShadowStore {
   readonly #entries = new Map<string, Entry>();
+  readonly #scopes = new Map<string, { readonly record: ScopeRecord; readonly lastScanMs: number }>();
   #closed = false;
 
   async getMany(keys: readonly FindingKey[]): Promise<Map<string, ShadowRecord>> {
@@ -97,6 +104,40 @@ export class MemoryShadowStore implements ShadowStore {
     if (stored === undefined) return;
     const customerTouched = mergeCustomerTouched(stored.record.customerTouched, attributes);
     this.#entries.set(id, { ...stored, record: copy({ ...stored.record, customerTouched }) });
+  }
+
+  async recordObservations(observations: readonly ShadowObservation[]): Promise<number> {
+    this.#assertOpen();
+    const times = observations.map(checkObservation);
+    let advanced = 0;
+    observations.forEach((observation, index) => {
+      const id = findingKeyString(observation.key);
+      const stored = this.#entries.get(id);
+      if (stored === undefined || storedObservationMs(stored.record) >= (times[index] as number)) return;
+      this.#entries.set(id, {
+        ...stored,
+        record: copy({ ...stored.record, observedAt: observation.observedAt }),
+      });
+      advanced++;
+    });
+    return advanced;
+  }
+
+  async getScope(scope: string, accountId: string, region: string): Promise<ScopeRecord | undefined> {
+    this.#assertOpen();
+    const stored = this.#scopes.get(scopeKeyString({ scope, accountId, region }));
+    return stored === undefined ? undefined : { ...stored.record };
+  }
+
+  async advanceScope(record: ScopeRecord): Promise<boolean> {
+    this.#assertOpen();
+    const lastScanMs = checkScopeRecord(record);
+    const id = scopeKeyString(record);
+    const stored = this.#scopes.get(id);
+    if (stored !== undefined && stored.lastScanMs >= lastScanMs) return false;
+    const { accountId, region, scope, lastScanAt } = record;
+    this.#scopes.set(id, { record: { accountId, region, scope, lastScanAt }, lastScanMs });
+    return true;
   }
 
   async close(): Promise<void> {

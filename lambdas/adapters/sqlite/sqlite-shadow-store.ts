@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
+import { parseAsffTimestamp } from "../../core/asff/timestamp.ts";
 import { ConfigurationError } from "../../core/errors.ts";
 import {
   type FindingKey,
@@ -16,11 +17,16 @@ import {
 } from "../../core/hub/contracts.ts";
 import {
   type CommitResult,
+  checkObservation,
+  checkScopeRecord,
   checkShadowRecord,
   mergeCustomerTouched,
   type RecordState,
+  type ScopeRecord,
+  type ShadowObservation,
   type ShadowRecord,
   type ShadowStore,
+  scopeKeyString,
 } from "../../ports/shadow-store.ts";
 
 /** The file name of the shadow database inside a `--state` directory. */
@@ -42,10 +48,12 @@ export function sqliteShadowPath(stateDir: string): string {
 }
 
 /**
- * Schema versions (`PRAGMA user_version`): 1 = the first layout; 2 = adds `observed_at`. A file
- * of an older version is migrated when opened; a newer one is refused.
+ * Schema versions (`PRAGMA user_version`): 1 = the first layout; 2 = adds `observed_at`; 3 = adds
+ * `observed_at_ms` (so an observation can be advanced conditionally in SQL) and the `scope_state`
+ * table (per-scope last scan time). A file of an older version is migrated when opened; a newer
+ * one is refused.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 /** Keys per `IN (...)` lookup: one statement step per chunk instead of one per key. */
 const GET_CHUNK = 100;
 
@@ -60,6 +68,7 @@ CREATE TABLE IF NOT EXISTS shadow (
   updated_at        TEXT NOT NULL,
   updated_at_ms     INTEGER NOT NULL,
   observed_at       TEXT,
+  observed_at_ms    INTEGER,
   created_at        TEXT NOT NULL,
   first_observed_at TEXT,
   record_state      TEXT NOT NULL CHECK (record_state IN ('ACTIVE', 'ARCHIVED')),
@@ -68,7 +77,22 @@ CREATE TABLE IF NOT EXISTS shadow (
   last_sent_ms      INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS shadow_scope ON shadow (account_id, region, scope, record_state);
+CREATE TABLE IF NOT EXISTS scope_state (
+  pk            TEXT PRIMARY KEY,
+  account_id    TEXT NOT NULL,
+  region        TEXT NOT NULL,
+  scope         TEXT NOT NULL,
+  last_scan_at  TEXT NOT NULL,
+  last_scan_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
+
+interface ScopeRow {
+  account_id: string;
+  region: string;
+  scope: string;
+  last_scan_at: string;
+}
 
 interface Row {
   pk: string;
@@ -81,6 +105,8 @@ interface Row {
   updated_at_ms: number;
   /** NULL in rows written before schema version 2, and for records without one. */
   observed_at: string | null;
+  /** NULL in rows written before schema version 3 that had no observed_at. */
+  observed_at_ms: number | null;
   created_at: string;
   first_observed_at: string | null;
   record_state: string;
@@ -124,6 +150,10 @@ export class SqliteShadowStore implements ShadowStore {
   readonly #upsert: Database.Statement<(string | number | null)[]>;
   readonly #list: Database.Statement<[string, string, string], Row>;
   readonly #touch: Database.Statement<[number, string]>;
+  readonly #observe: Database.Statement<[string, number, string, number]>;
+  readonly #getScope: Database.Statement<[string], ScopeRow>;
+  readonly #advanceScope: Database.Statement<[string, string, string, string, string, number]>;
+  readonly #observeAll: (observations: readonly ShadowObservation[], times: readonly number[]) => number;
   readonly #commitAll: (records: readonly ShadowRecord[], times: readonly number[]) => CommitResult;
 
   constructor(db: Database.Database) {
@@ -136,13 +166,13 @@ export class SqliteShadowStore implements ShadowStore {
     // updatedAt replaces a stored record; `changes` tells the caller whether it won.
     this.#upsert = db.prepare<(string | number | null)[]>(`
       INSERT INTO shadow (pk, account_id, region, product_arn, finding_id, content_hash, updated_at,
-        updated_at_ms, observed_at, created_at, first_observed_at, record_state, scope, customer_touched,
-        last_sent_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        updated_at_ms, observed_at, observed_at_ms, created_at, first_observed_at, record_state, scope,
+        customer_touched, last_sent_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (pk) DO UPDATE SET
         content_hash = excluded.content_hash, updated_at = excluded.updated_at,
         updated_at_ms = excluded.updated_at_ms, observed_at = excluded.observed_at,
-        created_at = excluded.created_at,
+        observed_at_ms = excluded.observed_at_ms, created_at = excluded.created_at,
         first_observed_at = excluded.first_observed_at, record_state = excluded.record_state,
         scope = excluded.scope, customer_touched = shadow.customer_touched | excluded.customer_touched,
         last_sent_ms = excluded.last_sent_ms
@@ -153,6 +183,34 @@ export class SqliteShadowStore implements ShadowStore {
     this.#touch = db.prepare<[number, string]>(
       "UPDATE shadow SET customer_touched = customer_touched | ? WHERE pk = ?",
     );
+    // The stored observation is observed_at_ms, or updated_at_ms for a row without one (the same
+    // fallback the plan uses); only a later report time advances it.
+    this.#observe = db.prepare<[string, number, string, number]>(
+      "UPDATE shadow SET observed_at = ?, observed_at_ms = ? WHERE pk = ? AND COALESCE(observed_at_ms, updated_at_ms) < ?",
+    );
+    this.#getScope = db.prepare<[string], ScopeRow>(
+      "SELECT account_id, region, scope, last_scan_at FROM scope_state WHERE pk = ?",
+    );
+    this.#advanceScope = db.prepare<[string, string, string, string, string, number]>(`
+      INSERT INTO scope_state (pk, account_id, region, scope, last_scan_at, last_scan_ms) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (pk) DO UPDATE SET last_scan_at = excluded.last_scan_at, last_scan_ms = excluded.last_scan_ms
+      WHERE excluded.last_scan_ms > scope_state.last_scan_ms`);
+    const observeTransaction = db.transaction(
+      (observations: readonly ShadowObservation[], times: readonly number[]): number => {
+        let advanced = 0;
+        observations.forEach((observation, index) => {
+          const ms = times[index] as number;
+          advanced += this.#observe.run(
+            observation.observedAt,
+            ms,
+            findingKeyString(observation.key),
+            ms,
+          ).changes;
+        });
+        return advanced;
+      },
+    );
+    this.#observeAll = (observations, times) => observeTransaction.immediate(observations, times);
     const commitTransaction = db.transaction(
       (records: readonly ShadowRecord[], times: readonly number[]): CommitResult => {
         let committed = 0;
@@ -169,6 +227,7 @@ export class SqliteShadowStore implements ShadowStore {
             record.updatedAt,
             times[index] as number,
             record.observedAt ?? null,
+            record.observedAt === undefined ? null : (parseAsffTimestamp(record.observedAt) as number),
             record.createdAt,
             record.firstObservedAt ?? null,
             record.recordState,
@@ -220,13 +279,41 @@ export class SqliteShadowStore implements ShadowStore {
     this.#touch.run(bits, findingKeyString(key));
   }
 
+  async recordObservations(observations: readonly ShadowObservation[]): Promise<number> {
+    const times = observations.map(checkObservation);
+    if (observations.length === 0) return 0;
+    return this.#observeAll(observations, times);
+  }
+
+  async getScope(scope: string, accountId: string, region: string): Promise<ScopeRecord | undefined> {
+    const row = this.#getScope.get(scopeKeyString({ scope, accountId, region }));
+    if (row === undefined) return undefined;
+    return { accountId: row.account_id, region: row.region, scope: row.scope, lastScanAt: row.last_scan_at };
+  }
+
+  async advanceScope(record: ScopeRecord): Promise<boolean> {
+    const ms = checkScopeRecord(record);
+    const info = this.#advanceScope.run(
+      scopeKeyString(record),
+      record.accountId,
+      record.region,
+      record.scope,
+      record.lastScanAt,
+      ms,
+    );
+    return info.changes === 1;
+  }
+
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 }
 
 /** Columns added after schema version 1, with their definitions, in the order they were added. */
-const ADDED_COLUMNS: ReadonlyArray<readonly [name: string, definition: string]> = [["observed_at", "TEXT"]];
+const ADDED_COLUMNS: ReadonlyArray<readonly [name: string, definition: string]> = [
+  ["observed_at", "TEXT"],
+  ["observed_at_ms", "INTEGER"],
+];
 
 /**
  * Creates the schema in a new file, or brings an older file up to `SCHEMA_VERSION` by adding the
@@ -245,6 +332,20 @@ function migrate(db: Database.Database): void {
     );
     for (const [name, definition] of ADDED_COLUMNS) {
       if (!present.has(name)) db.exec(`ALTER TABLE shadow ADD COLUMN ${name} ${definition}`);
+    }
+    // Version 2 rows kept observed_at as text only: fill in its instant (a row whose text does not
+    // parse keeps NULL and falls back to updated_at_ms, as the plan does).
+    if (version === 2) {
+      const rows = db
+        .prepare<[], { pk: string; observed_at: string }>(
+          "SELECT pk, observed_at FROM shadow WHERE observed_at IS NOT NULL AND observed_at_ms IS NULL",
+        )
+        .all();
+      const fill = db.prepare<[number, string]>("UPDATE shadow SET observed_at_ms = ? WHERE pk = ?");
+      for (const row of rows) {
+        const ms = parseAsffTimestamp(row.observed_at);
+        if (ms !== undefined) fill.run(ms, row.pk);
+      }
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();

@@ -24,6 +24,9 @@ function delegate(real: ShadowStore, overrides: Partial<ShadowStore>): ShadowSto
     commit: (records) => real.commit(records),
     listActiveInScope: (scope, accountId, region) => real.listActiveInScope(scope, accountId, region),
     markCustomerTouched: (key, attributes) => real.markCustomerTouched(key, attributes),
+    recordObservations: (observations) => real.recordObservations(observations),
+    getScope: (scope, accountId, region) => real.getScope(scope, accountId, region),
+    advanceScope: (record) => real.advanceScope(record),
     close: () => real.close(),
     ...overrides,
   };
