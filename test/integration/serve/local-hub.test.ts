@@ -207,6 +207,40 @@ describe("LocalHub storage", () => {
           await hub.close();
         }
       });
+
+      it("returns a finding whose resources share one Id once, in UpdatedAt order, on the first page and the next", async () => {
+        const clock = new ManualClock(START);
+        const hub = await openLocalHub({ repository: repo.make(dir), clock });
+        try {
+          const resource = (type: string) => ({
+            Type: type,
+            Id: "shared",
+            Partition: "aws",
+            Region: "us-east-1",
+          });
+          const findings = Array.from({ length: 5 }, (_, i) =>
+            makeFinding(ACCOUNT, `dup-${i}`, {
+              UpdatedAt: new Date(START - i * 60_000).toISOString(),
+              Resources: i % 2 === 0 ? [resource("Other"), resource("Container")] : [resource("Other")],
+            }),
+          );
+          assert.equal((await hub.batchImportFindings({ Findings: findings }, caller)).FailedCount, 0);
+          const Filters = { ResourceId: [{ Value: "shared", Comparison: "EQUALS" as const }] };
+          const first = await hub.getFindings({ Filters, MaxResults: 3 }, caller);
+          assert.deepEqual(
+            first.Findings?.map((f) => f.Id),
+            ["dup-0", "dup-1", "dup-2"],
+          );
+          const next = await hub.getFindings({ Filters, MaxResults: 3, NextToken: first.NextToken }, caller);
+          assert.deepEqual(
+            next.Findings?.map((f) => f.Id),
+            ["dup-3", "dup-4"],
+          );
+          assert.equal(next.NextToken, undefined);
+        } finally {
+          await hub.close();
+        }
+      });
     });
   }
 

@@ -1,6 +1,7 @@
 /**
- * The local hub's SQLite file: schema version 2 (one key index in (account, Region, Id,
- * ProductArn) order) and the migration of version 1 files written by earlier releases.
+ * The local hub's SQLite file: schema version 3 (one key index in (account, Region, Id,
+ * ProductArn) order; the resource side table indexed by (resource Id, UpdatedAt)) and the
+ * migration of version 1 and 2 files written by earlier releases.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -35,6 +36,28 @@ CREATE INDEX findings_id ON findings (account_id, region, id);
 CREATE INDEX findings_generator_id ON findings (account_id, region, generator_id);
 CREATE TABLE finding_resources (fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE, resource_id TEXT, resource_type TEXT);
 INSERT INTO meta (key, value) VALUES ('schema_version', '1');
+`;
+
+/** The layout of schema version 2, frozen here to test the migration to version 3. */
+const V2_DDL = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE hubs (account_id TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account_id, region));
+CREATE TABLE product_subscriptions (account_id TEXT NOT NULL, region TEXT NOT NULL, product_arn TEXT NOT NULL, subscription_arn TEXT NOT NULL, PRIMARY KEY (account_id, region, product_arn));
+CREATE TABLE findings (
+  fid INTEGER PRIMARY KEY,
+  account_id TEXT NOT NULL, region TEXT NOT NULL, product_arn TEXT NOT NULL, id TEXT NOT NULL,
+  generator_id TEXT, aws_account_id TEXT, title TEXT, severity_label TEXT, record_state TEXT,
+  workflow_status TEXT, compliance_status TEXT, company_name TEXT, product_name TEXT,
+  created_at_ms INTEGER, updated_at_ms INTEGER, last_provider_update_ms INTEGER NOT NULL, doc TEXT NOT NULL
+);
+CREATE TABLE finding_resources (fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE, resource_id TEXT, resource_type TEXT);
+CREATE UNIQUE INDEX findings_key_v2 ON findings (account_id, region, id, product_arn);
+CREATE INDEX findings_expiry ON findings (account_id, region, last_provider_update_ms);
+CREATE INDEX findings_updated_at_ms ON findings (account_id, region, updated_at_ms);
+CREATE INDEX findings_generator_updated ON findings (account_id, region, generator_id, updated_at_ms);
+CREATE INDEX finding_resources_fid ON finding_resources (fid);
+CREATE INDEX finding_resources_id ON finding_resources (resource_id);
+INSERT INTO meta (key, value) VALUES ('schema_version', '2');
 `;
 
 function stored(title: string): StoredFinding {
@@ -125,7 +148,69 @@ describe("SQLite hub schema", () => {
     const check = new Database(file, { readonly: true });
     try {
       assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
-        value: "2",
+        value: "3",
+      });
+    } finally {
+      check.close();
+    }
+  });
+
+  it("migrates a version 2 file: the resource side table gets its findings' UpdatedAt and the (resource Id, UpdatedAt) index", () => {
+    const file = join(dir, "v2.sqlite");
+    const db = new Database(file);
+    db.exec(V2_DDL);
+    const updatedAtMs = Date.UTC(2026, 0, 1);
+    const { lastInsertRowid } = db
+      .prepare(
+        "INSERT INTO findings (account_id, region, product_arn, id, updated_at_ms, last_provider_update_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        KEY.accountId,
+        KEY.region,
+        KEY.productArn,
+        KEY.id,
+        updatedAtMs,
+        updatedAtMs,
+        JSON.stringify(stored("old")),
+      );
+    db.prepare(
+      "INSERT INTO finding_resources (fid, resource_id, resource_type) VALUES (?, 'r-1', 'Other')",
+    ).run(lastInsertRowid);
+    db.close();
+
+    const repo = new SqliteHubRepository({ file });
+    try {
+      const byResource = [
+        ...repo.queryFindings({
+          accountId: KEY.accountId,
+          region: KEY.region,
+          constraints: [{ kind: "string", column: "resource_id", equals: ["r-1"], prefixes: [] }],
+          expiredAtOrBeforeMs: 0,
+          order: { column: "updated_at_ms", descending: true },
+        }),
+      ];
+      assert.deepEqual(
+        byResource.map((s) => s.finding.Title),
+        ["old"],
+      );
+    } finally {
+      repo.close();
+    }
+    const check = new Database(file, { readonly: true });
+    try {
+      assert.deepEqual(check.prepare("SELECT updated_at_ms FROM finding_resources").all(), [
+        { updated_at_ms: updatedAtMs },
+      ]);
+      const names = (
+        check
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'finding_resources'")
+          .all() as {
+          name: string;
+        }[]
+      ).map((r) => r.name);
+      assert.ok(names.includes("finding_resources_id_updated") && !names.includes("finding_resources_id"));
+      assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
+        value: "3",
       });
     } finally {
       check.close();
@@ -133,15 +218,15 @@ describe("SQLite hub schema", () => {
   });
 
   it("refuses a file written by a newer schema version, naming the file and the versions", () => {
-    const file = join(dir, "v3.sqlite");
+    const file = join(dir, "v4.sqlite");
     const db = new Database(file);
     db.exec(
-      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '3');",
+      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '4');",
     );
     db.close();
     assert.throws(
       () => new SqliteHubRepository({ file }),
-      (error: Error) => error.message.includes(file) && /schema version 3/.test(error.message),
+      (error: Error) => error.message.includes(file) && /schema version 4/.test(error.message),
     );
   });
 });
