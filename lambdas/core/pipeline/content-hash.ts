@@ -53,10 +53,41 @@ function quote(text: string): string {
 }
 
 /**
+ * Quoted object keys followed by `:`. Findings repeat a few dozen key names thousands of times,
+ * so a lookup replaces the escape test and two concatenations per member. Bounded, because keys
+ * under `ProductFields` or `Details.Other` come from the scanner and may all differ.
+ */
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 4096;
+
+function memberPrefix(key: string): string {
+  let prefix = quotedKeys.get(key);
+  if (prefix === undefined) {
+    prefix = `${quote(key)}:`;
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, prefix);
+  }
+  return prefix;
+}
+
+/** Object keys in string order; sorted only when they are not in order already (no copy then). */
+function sortedKeys(record: object): string[] {
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) return keys.sort();
+  }
+  return keys;
+}
+
+/** A member JSON.stringify leaves out of an object. */
+function omitted(value: unknown): boolean {
+  return value === undefined || typeof value === "function" || typeof value === "symbol";
+}
+
+/**
  * The canonical JSON of `value`: object keys sorted, `undefined` members dropped; otherwise the
- * same text as `JSON.stringify`, so hashes stay equal to those of earlier releases. Keys are
- * sorted only when they are not in order already, and plain strings skip `JSON.stringify`: this
- * runs once per incoming finding on every import, including unchanged re-imports.
+ * same text as `JSON.stringify`, so hashes stay equal to those of earlier releases. Plain strings
+ * skip `JSON.stringify`: this runs once per incoming finding on every import, including unchanged
+ * re-imports.
  */
 function canonical(value: unknown): string {
   switch (typeof value) {
@@ -74,25 +105,21 @@ function canonical(value: unknown): string {
   }
   if (value === null) return "null";
   if (Array.isArray(value)) {
-    let out = "[";
-    for (let i = 0; i < value.length; i++) out += (i > 0 ? "," : "") + canonical(value[i]);
+    if (value.length === 0) return "[]";
+    let out = `[${canonical(value[0])}`;
+    for (let i = 1; i < value.length; i++) out += `,${canonical(value[i])}`;
     return `${out}]`;
   }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  for (let i = 1; i < keys.length; i++) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) {
-      keys.sort();
-      break;
-    }
-  }
+  return canonicalObject(value as Record<string, unknown>, sortedKeys(value));
+}
+
+/** `{...}` of the members of `record` named by `keys` (already in order), undefined ones left out. */
+function canonicalObject(record: Record<string, unknown>, keys: readonly string[]): string {
   let out = "{";
-  let first = true;
   for (const k of keys) {
     const v = record[k];
-    if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
-    out += `${first ? "" : ","}${quote(k)}:${canonical(v)}`;
-    first = false;
+    if (omitted(v)) continue;
+    out += (out.length > 1 ? "," : "") + memberPrefix(k) + canonical(v);
   }
   return `${out}}`;
 }
@@ -102,17 +129,23 @@ export function canonicalJson(value: unknown): string {
   return canonical(value);
 }
 
+/** `ProductFields` keys the provider owns (in string order), or `undefined` when none are left. */
+function providerProductFieldKeys(fields: object): string[] | undefined {
+  const keys = sortedKeys(fields).filter((k) => !k.startsWith(SERVICE_PRODUCT_FIELD_PREFIX));
+  return keys.length > 0 ? keys : undefined;
+}
+
 /** The provider-owned part of a finding: what {@link contentHash} covers. */
 export function providerContent(finding: AwsSecurityFinding): Record<string, unknown> {
   const content: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(finding)) {
     if (HASH_EXCLUDED_ATTRIBUTES.has(name) || value === undefined) continue;
     if (name === "ProductFields" && value !== null && typeof value === "object") {
+      const keys = providerProductFieldKeys(value);
+      if (keys === undefined) continue;
       const fields: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (!k.startsWith(SERVICE_PRODUCT_FIELD_PREFIX)) fields[k] = v;
-      }
-      if (Object.keys(fields).length > 0) content[name] = fields;
+      for (const k of keys) fields[k] = (value as Record<string, unknown>)[k];
+      content[name] = fields;
       continue;
     }
     content[name] = value;
@@ -121,11 +154,34 @@ export function providerContent(finding: AwsSecurityFinding): Record<string, unk
 }
 
 /**
+ * `canonicalJson(providerContent(finding))` in one pass: the excluded attributes and Security
+ * Hub's own `ProductFields` keys are skipped while writing instead of copied out first.
+ */
+function canonicalProviderContent(finding: AwsSecurityFinding): string {
+  const record = finding as unknown as Record<string, unknown>;
+  let out = "{";
+  for (const name of sortedKeys(record)) {
+    const value = record[name];
+    if (omitted(value) || HASH_EXCLUDED_ATTRIBUTES.has(name)) continue;
+    let text: string;
+    if (name === "ProductFields" && value !== null && typeof value === "object") {
+      const keys = providerProductFieldKeys(value);
+      if (keys === undefined) continue;
+      text = canonicalObject(value as Record<string, unknown>, keys);
+    } else {
+      text = canonical(value);
+    }
+    out += (out.length > 1 ? "," : "") + memberPrefix(name) + text;
+  }
+  return `${out}}`;
+}
+
+/**
  * SHA-256 (base64url) of the canonical JSON of the provider-owned content. Stable across key
  * order, machines and runs; independent of every timestamp the plan rewrites.
  */
 export function contentHash(finding: AwsSecurityFinding): string {
-  const text = canonicalJson(providerContent(finding));
+  const text = canonicalProviderContent(finding);
   // The one-shot `crypto.hash` (Node ≥ 20.12) costs half of createHash().update().digest() on a
   // finding-sized input; the result is the same digest.
   return oneShotHash === undefined

@@ -59,4 +59,37 @@ describe("contentHash", () => {
       .digest("base64url");
     assert.equal(contentHash(finding), expected);
   });
+
+  it("hashes the same text as canonicalJson(providerContent(finding)), for any finding-shaped value", () => {
+    // Top-level names mix excluded attributes, ProductFields (with service-owned and provider
+    // keys, or odd non-object values) and arbitrary JSON: the one-pass writer must skip exactly
+    // what providerContent leaves out.
+    const name = fc.constantFrom("Id", "Title", "UpdatedAt", "RecordState", "Note", "Workflow", "Zeta", "a");
+    const productFields = fc.oneof(
+      fc.dictionary(
+        fc.oneof(fc.constantFrom("aws/securityhub/FindingId", "aws/securityhub/ProductName"), fc.string()),
+        fc.option(fc.string(), { nil: undefined }),
+      ),
+      fc.jsonValue(),
+    );
+    const finding = fc.record(
+      {
+        members: fc.dictionary(name, fc.option(fc.jsonValue(), { nil: undefined })),
+        productFields: fc.option(productFields, { nil: undefined }),
+      },
+      { requiredKeys: ["members"] },
+    );
+    fc.assert(
+      fc.property(finding, ({ members, productFields: fields }) => {
+        const value = (fields === undefined
+          ? members
+          : { ...members, ProductFields: fields }) as unknown as AwsSecurityFinding;
+        const expected = createHash("sha256")
+          .update(reference(providerContent(value)))
+          .digest("base64url");
+        return contentHash(value) === expected;
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
