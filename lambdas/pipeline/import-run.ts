@@ -160,16 +160,21 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
     });
   }
 
-  // Keys of the incoming findings (bad ones are reported by the plan).
+  // Keys of the incoming findings (bad ones are reported by the plan), each turned into its
+  // string once: a re-import of an unchanged scan is mostly key lookups.
   const keys: FindingKey[] = [];
+  const keyStrings = new Set<string>();
   for (const { finding, source } of input.findings) {
+    let key: FindingKey;
     try {
-      keys.push(findingKeyOf(finding, source));
+      key = findingKeyOf(finding, source);
     } catch {
       // planImport reports it with its message.
+      continue;
     }
+    keys.push(key);
+    keyStrings.add(findingKeyString(key));
   }
-  const keyStrings = new Set(keys.map(findingKeyString));
 
   // Scope reconciliation, unless a whole report could not be read: archiving what an unreadable
   // report would have contained would wrongly close open findings.
@@ -193,13 +198,18 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
   // The scope's ACTIVE records are already read: only the other incoming keys (new findings,
   // archived ones, other scopes) are looked up, so re-importing a scan reads each shadow once.
   const shadows = new Map<string, ShadowRecord>();
+  // Scope records absent from this import: the only ones that can be archive candidates.
+  const absent: ShadowRecord[] = [];
   for (const record of scopeActive) {
     const keyString = findingKeyString(record.key);
     if (keyStrings.has(keyString)) shadows.set(keyString, record);
+    else absent.push(record);
   }
-  const missing = shadows.size === 0 ? keys : keys.filter((key) => !shadows.has(findingKeyString(key)));
-  if (missing.length > 0) for (const [k, record] of await deps.store.getMany(missing)) shadows.set(k, record);
-  const candidates = archiveCandidates(scopeActive, keyStrings, protectedIds);
+  if (shadows.size < keyStrings.size) {
+    const missing = shadows.size === 0 ? keys : keys.filter((key) => !shadows.has(findingKeyString(key)));
+    for (const [k, record] of await deps.store.getMany(missing)) shadows.set(k, record);
+  }
+  const candidates = archiveCandidates(absent, keyStrings, protectedIds);
   let archiveContent = new Map<string, AwsSecurityFinding>();
   let fetchError: string | undefined;
   if (candidates.length > 0 && deps.dryRun) {

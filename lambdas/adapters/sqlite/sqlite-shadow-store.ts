@@ -142,13 +142,61 @@ function toRecord(row: Row): ShadowRecord {
   };
 }
 
+/**
+ * A row of the scope listing (`raw` mode, in SELECT order): product_arn, finding_id,
+ * content_hash, updated_at, observed_at, created_at, first_observed_at, customer_touched,
+ * last_sent_ms.
+ */
+type ScopeListRow = [
+  productArn: string,
+  id: string,
+  contentHash: string,
+  updatedAt: string,
+  observedAt: string | null,
+  createdAt: string,
+  firstObservedAt: string | null,
+  customerTouched: number,
+  lastSentMs: number,
+];
+
+/** Nobody touched most findings: one shared, frozen empty list instead of one per record. */
+const UNTOUCHED: readonly PrecedenceAttribute[] = Object.freeze([]);
+
+/** The record of a scope-listing row; account, Region, scope and ACTIVE come from the query. */
+function scopeListRecord(row: ScopeListRow, accountId: string, region: string, scope: string): ShadowRecord {
+  const [
+    productArn,
+    id,
+    contentHash,
+    updatedAt,
+    observedAt,
+    createdAt,
+    firstObservedAt,
+    touched,
+    lastSentMs,
+  ] = row;
+  const record: { -readonly [K in keyof ShadowRecord]: ShadowRecord[K] } = {
+    key: { accountId, region, productArn, id },
+    contentHash,
+    updatedAt,
+    createdAt,
+    recordState: "ACTIVE",
+    scope,
+    customerTouched: touched === 0 ? UNTOUCHED : bitsToTouched(touched),
+    lastSentMs,
+  };
+  if (observedAt !== null) record.observedAt = observedAt;
+  if (firstObservedAt !== null) record.firstObservedAt = firstObservedAt;
+  return record;
+}
+
 /** A `ShadowStore` in one SQLite file. Create it with `openSqliteShadowStore`. */
 export class SqliteShadowStore implements ShadowStore {
   readonly #db: Database.Database;
   readonly #get: Database.Statement<[string], Row>;
   readonly #getChunk: Database.Statement<string[], Row>;
   readonly #upsert: Database.Statement<(string | number | null)[]>;
-  readonly #list: Database.Statement<[string, string, string], Row>;
+  readonly #list: Database.Statement<[string, string, string], ScopeListRow>;
   readonly #touch: Database.Statement<[number, string]>;
   readonly #observe: Database.Statement<[string, number, string, number]>;
   readonly #getScope: Database.Statement<[string], ScopeRow>;
@@ -177,9 +225,15 @@ export class SqliteShadowStore implements ShadowStore {
         scope = excluded.scope, customer_touched = shadow.customer_touched | excluded.customer_touched,
         last_sent_ms = excluded.last_sent_ms
       WHERE excluded.updated_at_ms > shadow.updated_at_ms`);
-    this.#list = db.prepare<[string, string, string], Row>(
-      "SELECT * FROM shadow WHERE account_id = ? AND region = ? AND scope = ? AND record_state = 'ACTIVE'",
-    );
+    // Only the columns the query does not already fix, as arrays: re-importing a scan lists every
+    // record of its scope, and each column and named property costs a native call per row.
+    this.#list = db
+      .prepare<[string, string, string], ScopeListRow>(
+        `SELECT product_arn, finding_id, content_hash, updated_at, observed_at, created_at, first_observed_at,
+          customer_touched, last_sent_ms
+        FROM shadow WHERE account_id = ? AND region = ? AND scope = ? AND record_state = 'ACTIVE'`,
+      )
+      .raw(true) as unknown as Database.Statement<[string, string, string], ScopeListRow>;
     this.#touch = db.prepare<[number, string]>(
       "UPDATE shadow SET customer_touched = customer_touched | ? WHERE pk = ?",
     );
@@ -270,7 +324,7 @@ export class SqliteShadowStore implements ShadowStore {
     // Read the whole result first: the caller may commit while iterating, and a statement that is
     // still stepping would block writes on this connection.
     const rows = this.#list.all(accountId, region, scope);
-    for (const row of rows) yield toRecord(row);
+    for (const row of rows) yield scopeListRecord(row, accountId, region, scope);
   }
 
   async markCustomerTouched(key: FindingKey, attributes: readonly PrecedenceAttribute[]): Promise<void> {
