@@ -19,18 +19,16 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { IMPORT_RATE_PER_SECOND } from "../../core/asff/limits.ts";
 import {
   type AimdOptions,
   type AimdState,
-  aimdDecrease,
-  aimdRate,
   type BucketLimits,
   type BucketState,
   fullBucket,
+  limiterAimdOptions,
   SECURITY_HUB_IMPORT_LIMITS,
-  takeFromBucket,
-  validateAimdOptions,
+  takePaced,
+  throttlePaced,
   validateBucketLimits,
 } from "../../core/pipeline/token-bucket.ts";
 import type { Clock } from "../../ports/clock.ts";
@@ -91,7 +89,8 @@ function parseSnapshot(item: Record<string, AttributeValue> | undefined): Snapsh
 
 /**
  * Token buckets in DynamoDB, one item per (account, Region), 10 calls/s with burst 30 by default.
- * `onThrottled` empties the shared bucket and halves the shared rate, so every worker slows down.
+ * `onThrottled` empties the shared bucket and halves the shared rate (once per burst of throttles
+ * within `decreaseHoldOffMs`), so every worker slows down.
  */
 export class DynamoDbRateLimiter implements RateLimiter {
   readonly #client: DynamoDBClient;
@@ -109,13 +108,7 @@ export class DynamoDbRateLimiter implements RateLimiter {
     this.#table = options.tableName;
     this.#limits = options.limits ?? SECURITY_HUB_IMPORT_LIMITS;
     validateBucketLimits(this.#limits);
-    this.#aimd = {
-      decreaseFactor: options.decreaseFactor,
-      minRatePerSecond: options.minRatePerSecond,
-      recoveryPerSecond:
-        options.recoveryPerSecond ?? this.#limits.ratePerSecond / (2 * IMPORT_RATE_PER_SECOND),
-    };
-    validateAimdOptions(this.#aimd);
+    this.#aimd = limiterAimdOptions(this.#limits, options);
     this.#clock = options.clock ?? systemClock;
     this.#sleep = options.sleep ?? realSleep;
     this.#retry = options.retry ?? {};
@@ -155,16 +148,14 @@ export class DynamoDbRateLimiter implements RateLimiter {
     for (;;) {
       const snapshot = lane.snapshot ?? (await this.#read(lane.pk));
       const now = this.#clock.now();
-      const state = snapshot?.state ?? fullBucket(this.#limits, now);
-      const rate = aimdRate(this.#limits.ratePerSecond, snapshot?.aimd, now, this.#aimd);
-      const result = takeFromBucket(state, { ...this.#limits, ratePerSecond: rate }, now);
+      const paced = { bucket: snapshot?.state ?? fullBucket(this.#limits, now), aimd: snapshot?.aimd };
+      const result = takePaced(paced, this.#limits, now, this.#aimd);
       if (!result.granted) {
         lane.snapshot = snapshot;
-        // While the rate recovers, re-evaluate at least every 100 ms.
-        await this.#sleep(snapshot?.aimd === undefined ? result.waitMs : Math.min(result.waitMs, 100));
+        await this.#sleep(result.waitMs);
         continue;
       }
-      const written = await this.#write(lane, snapshot, result.state, snapshot?.aimd);
+      const written = await this.#write(lane, snapshot, result.state.bucket, result.state.aimd);
       if (written) return;
     }
   }
@@ -173,10 +164,9 @@ export class DynamoDbRateLimiter implements RateLimiter {
     for (;;) {
       const snapshot = lane.snapshot ?? (await this.#read(lane.pk));
       const now = this.#clock.now();
-      const aimd = aimdDecrease(this.#limits.ratePerSecond, snapshot?.aimd, now, this.#aimd);
-      // Security Hub's own bucket is empty: ours must be too, or the next burst is throttled again.
-      const atMs = Math.max(now, snapshot?.state.atMs ?? now);
-      if (await this.#write(lane, snapshot, { tokens: 0, atMs }, aimd)) return;
+      const paced = { bucket: snapshot?.state ?? fullBucket(this.#limits, now), aimd: snapshot?.aimd };
+      const after = throttlePaced(paced, this.#limits, now, this.#aimd);
+      if (await this.#write(lane, snapshot, after.bucket, after.aimd)) return;
     }
   }
 

@@ -2,16 +2,16 @@
  * A `RateLimiter` for one process: a token bucket per (account, Region), with concurrent
  * callers of the same bucket served first come, first served.
  */
-import { IMPORT_RATE_PER_SECOND } from "../../core/asff/limits.ts";
 import {
   type AimdOptions,
-  type AimdState,
-  aimdDecrease,
   aimdRate,
   type BucketLimits,
+  fullBucket,
+  limiterAimdOptions,
+  type PacedBucket,
   SECURITY_HUB_IMPORT_LIMITS,
-  TokenBucket,
-  validateAimdOptions,
+  takePaced,
+  throttlePaced,
   validateBucketLimits,
 } from "../../core/pipeline/token-bucket.ts";
 import type { Clock } from "../../ports/clock.ts";
@@ -31,16 +31,16 @@ export interface InProcessRateLimiterOptions extends RateLimiterOptions {
 }
 
 interface Lane {
-  readonly bucket: TokenBucket;
-  aimd: AimdState | undefined;
+  state: PacedBucket;
   /** The tail of the FIFO of callers waiting on this bucket. */
   tail: Promise<void>;
 }
 
 /**
  * In-process token buckets, 10 calls/s with burst 30 per (account, Region) by default.
- * After `onThrottled` the bucket is emptied and the rate halved (down to `minRatePerSecond`),
- * then recovers by `recoveryPerSecond` calls/s every second up to the configured rate.
+ * After `onThrottled` the bucket is emptied and the rate halved (down to `minRatePerSecond`; a
+ * burst of throttles within `decreaseHoldOffMs` halves it once), then recovers by
+ * `recoveryPerSecond` calls/s every second up to the configured rate.
  */
 export class InProcessRateLimiter implements RateLimiter {
   readonly #limits: BucketLimits;
@@ -52,13 +52,7 @@ export class InProcessRateLimiter implements RateLimiter {
   constructor(options: InProcessRateLimiterOptions = {}) {
     this.#limits = options.limits ?? SECURITY_HUB_IMPORT_LIMITS;
     validateBucketLimits(this.#limits);
-    this.#aimd = {
-      decreaseFactor: options.decreaseFactor,
-      minRatePerSecond: options.minRatePerSecond,
-      recoveryPerSecond:
-        options.recoveryPerSecond ?? this.#limits.ratePerSecond / (2 * IMPORT_RATE_PER_SECOND),
-    };
-    validateAimdOptions(this.#aimd);
+    this.#aimd = limiterAimdOptions(this.#limits, options);
     this.#clock = options.clock ?? systemClock;
     this.#sleep = options.sleep ?? realSleep;
   }
@@ -73,16 +67,13 @@ export class InProcessRateLimiter implements RateLimiter {
 
   async onThrottled(accountId: string, region: string): Promise<void> {
     const lane = this.#lane(accountId, region);
-    const now = this.#clock.now();
-    lane.aimd = aimdDecrease(this.#limits.ratePerSecond, lane.aimd, now, this.#aimd);
-    lane.bucket.setRate(lane.aimd.rateAfterDecrease, now);
-    lane.bucket.drain(now);
+    lane.state = throttlePaced(lane.state, this.#limits, this.#clock.now(), this.#aimd);
   }
 
   /** The rate (calls/s) currently applied to (accountId, region); for reports and tests. */
   currentRate(accountId: string, region: string): number {
     const lane = this.#lanes.get(JSON.stringify([accountId, region]));
-    return aimdRate(this.#limits.ratePerSecond, lane?.aimd, this.#clock.now(), this.#aimd);
+    return aimdRate(this.#limits.ratePerSecond, lane?.state.aimd, this.#clock.now(), this.#aimd);
   }
 
   #lane(accountId: string, region: string): Lane {
@@ -90,8 +81,7 @@ export class InProcessRateLimiter implements RateLimiter {
     let lane = this.#lanes.get(id);
     if (lane === undefined) {
       lane = {
-        bucket: new TokenBucket(this.#limits, this.#clock.now()),
-        aimd: undefined,
+        state: { bucket: fullBucket(this.#limits, this.#clock.now()), aimd: undefined },
         tail: Promise.resolve(),
       };
       this.#lanes.set(id, lane);
@@ -101,16 +91,10 @@ export class InProcessRateLimiter implements RateLimiter {
 
   async #waitForToken(lane: Lane): Promise<void> {
     for (;;) {
-      const now = this.#clock.now();
-      if (lane.aimd !== undefined) {
-        const rate = aimdRate(this.#limits.ratePerSecond, lane.aimd, now, this.#aimd);
-        lane.bucket.setRate(rate, now);
-        if (rate >= this.#limits.ratePerSecond) lane.aimd = undefined;
-      }
-      const result = lane.bucket.tryTake(now);
+      const result = takePaced(lane.state, this.#limits, this.#clock.now(), this.#aimd);
+      lane.state = result.state;
       if (result.granted) return;
-      // While recovering, re-evaluate the rate at least every 100 ms instead of sleeping on a stale estimate.
-      await this.#sleep(lane.aimd === undefined ? result.waitMs : Math.min(result.waitMs, 100));
+      await this.#sleep(result.waitMs);
     }
   }
 }

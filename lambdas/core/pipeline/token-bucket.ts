@@ -132,7 +132,17 @@ export interface AimdOptions {
   readonly minRatePerSecond?: number;
   /** After a decrease the rate grows back by this many calls/s per second. @default 0.5 */
   readonly recoveryPerSecond?: number;
+  /**
+   * A throttle this soon (ms) after the last decrease does not decrease again. The calls in flight
+   * when the remote bucket ran dry are all answered 429 at once; counting that burst as one signal
+   * (as TCP counts one loss per round trip) keeps it from driving the rate to the floor.
+   * @default 0 here (every throttle decreases); limiters take {@link LIMITER_DECREASE_HOLD_OFF_MS}
+   */
+  readonly decreaseHoldOffMs?: number;
 }
+
+/** The decrease hold-off limiters apply unless told otherwise: about one call round trip under load. */
+export const LIMITER_DECREASE_HOLD_OFF_MS = 1_000;
 
 /** State of an AIMD-adjusted rate: the rate right after the last decrease, and when it happened. */
 export interface AimdState {
@@ -156,13 +166,17 @@ export function aimdRate(
   return Math.min(maxRatePerSecond, state.rateAfterDecrease + recovery * elapsedSeconds);
 }
 
-/** The AIMD state after a throttling response at `nowMs`: the current effective rate, decreased. */
+/**
+ * The AIMD state after a throttling response at `nowMs`: the current effective rate, decreased
+ * (unchanged within `decreaseHoldOffMs` of the last decrease).
+ */
 export function aimdDecrease(
   maxRatePerSecond: number,
   state: AimdState | undefined,
   nowMs: number,
   options: AimdOptions = {},
 ): AimdState {
+  if (state !== undefined && nowMs - state.decreasedAtMs < (options.decreaseHoldOffMs ?? 0)) return state;
   const factor = options.decreaseFactor ?? 0.5;
   const floor = Math.min(maxRatePerSecond, options.minRatePerSecond ?? 1);
   const current = aimdRate(maxRatePerSecond, state, nowMs, options);
@@ -171,7 +185,7 @@ export function aimdDecrease(
 
 /** Throws a `ConfigurationError` naming the bad value unless `options` are usable. */
 export function validateAimdOptions(options: AimdOptions): void {
-  const { decreaseFactor, minRatePerSecond, recoveryPerSecond } = options;
+  const { decreaseFactor, minRatePerSecond, recoveryPerSecond, decreaseHoldOffMs } = options;
   if (decreaseFactor !== undefined && !(decreaseFactor > 0 && decreaseFactor < 1)) {
     throw new ConfigurationError(`rate limit: decreaseFactor must be in (0, 1), got ${decreaseFactor}`);
   }
@@ -181,4 +195,74 @@ export function validateAimdOptions(options: AimdOptions): void {
   if (recoveryPerSecond !== undefined && !(recoveryPerSecond >= 0)) {
     throw new ConfigurationError(`rate limit: recoveryPerSecond must be >= 0, got ${recoveryPerSecond}`);
   }
+  if (decreaseHoldOffMs !== undefined && !(decreaseHoldOffMs >= 0)) {
+    throw new ConfigurationError(`rate limit: decreaseHoldOffMs must be >= 0, got ${decreaseHoldOffMs}`);
+  }
+}
+
+/**
+ * A limiter's AIMD options with its defaults filled in and checked: recovery at half the
+ * configured rate's share of Security Hub's 10/s per second (0.5 calls/s per second at 10/s), and
+ * a {@link LIMITER_DECREASE_HOLD_OFF_MS} hold-off. Throws a `ConfigurationError` for bad values.
+ */
+export function limiterAimdOptions(limits: BucketLimits, options: AimdOptions): AimdOptions {
+  const resolved: AimdOptions = {
+    ...(options.decreaseFactor === undefined ? {} : { decreaseFactor: options.decreaseFactor }),
+    ...(options.minRatePerSecond === undefined ? {} : { minRatePerSecond: options.minRatePerSecond }),
+    recoveryPerSecond: options.recoveryPerSecond ?? limits.ratePerSecond / (2 * IMPORT_RATE_PER_SECOND),
+    decreaseHoldOffMs: options.decreaseHoldOffMs ?? LIMITER_DECREASE_HOLD_OFF_MS,
+  };
+  validateAimdOptions(resolved);
+  return resolved;
+}
+
+/** What a limiter keeps per (account, Region): its bucket and, after a throttle, its AIMD state. */
+export interface PacedBucket {
+  readonly bucket: BucketState;
+  /** Absent while the rate is the configured one. */
+  readonly aimd: AimdState | undefined;
+}
+
+/** The longest a limiter sleeps on one estimate while its rate recovers (the rate rises meanwhile). */
+export const RECOVERY_RECHECK_MS = 100;
+
+/**
+ * One take from a limiter's bucket at `nowMs`, at the AIMD-adjusted rate. The AIMD state is
+ * dropped once the rate is back at the configured one; while it recovers, `waitMs` is at most
+ * {@link RECOVERY_RECHECK_MS}, so a waiter re-evaluates instead of sleeping on a stale estimate.
+ */
+export function takePaced(
+  paced: PacedBucket,
+  limits: BucketLimits,
+  nowMs: number,
+  options: AimdOptions,
+):
+  | { readonly granted: true; readonly state: PacedBucket }
+  | { readonly granted: false; readonly waitMs: number; readonly state: PacedBucket } {
+  const rate = aimdRate(limits.ratePerSecond, paced.aimd, nowMs, options);
+  const aimd = rate >= limits.ratePerSecond ? undefined : paced.aimd;
+  const result = takeFromBucket(paced.bucket, { ...limits, ratePerSecond: rate }, nowMs);
+  const state = { bucket: result.state, aimd };
+  if (result.granted) return { granted: true, state };
+  return {
+    granted: false,
+    waitMs: aimd === undefined ? result.waitMs : Math.min(result.waitMs, RECOVERY_RECHECK_MS),
+    state,
+  };
+}
+
+/**
+ * A limiter's state after a throttling response at `nowMs`: the bucket emptied (Security Hub's
+ * own is, or the next burst would be throttled again) and the rate decreased.
+ */
+export function throttlePaced(
+  paced: PacedBucket,
+  limits: BucketLimits,
+  nowMs: number,
+  options: AimdOptions,
+): PacedBucket {
+  return {
+    bucket: { tokens: 0, atMs: Math.max(nowMs, paced.bucket.atMs) },
+    aimd: aimdDecrease(limits.ratePerSecond, paced.aimd, nowMs, options),
+  };
 }

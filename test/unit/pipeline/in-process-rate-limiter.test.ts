@@ -85,4 +85,21 @@ describe("InProcessRateLimiter", () => {
     clock.advance(10_000);
     assert.equal(limiter.currentRate("111111111111", "us-east-1"), 10);
   });
+
+  it("halves the rate once for a burst of throttles from calls in flight, again after the hold-off", async () => {
+    const { clock, limiter } = simulated();
+    for (let i = 0; i < 4; i++) await limiter.onThrottled("111111111111", "us-east-1");
+    assert.equal(limiter.currentRate("111111111111", "us-east-1"), 5);
+    clock.advance(1_000);
+    await limiter.onThrottled("111111111111", "us-east-1");
+    // 5/s recovered by 0.5/s for 1 s, then halved: 2.75/s.
+    assert.equal(limiter.currentRate("111111111111", "us-east-1"), 2.75);
+  });
+
+  it("halves on every throttle when the hold-off is 0", async () => {
+    const { limiter } = simulated({ decreaseHoldOffMs: 0 });
+    await limiter.onThrottled("111111111111", "us-east-1");
+    await limiter.onThrottled("111111111111", "us-east-1");
+    assert.equal(limiter.currentRate("111111111111", "us-east-1"), 2.5);
+  });
 });

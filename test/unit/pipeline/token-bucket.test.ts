@@ -4,10 +4,16 @@ import { ConfigurationError } from "../../../lambdas/core/errors.ts";
 import {
   aimdDecrease,
   aimdRate,
+  LIMITER_DECREASE_HOLD_OFF_MS,
+  limiterAimdOptions,
+  type PacedBucket,
+  RECOVERY_RECHECK_MS,
   refillBucket,
   SECURITY_HUB_IMPORT_LIMITS,
   TokenBucket,
   takeFromBucket,
+  takePaced,
+  throttlePaced,
 } from "../../../lambdas/core/pipeline/token-bucket.ts";
 
 const T0 = 1_700_000_000_000;
@@ -79,5 +85,85 @@ describe("aimdRate / aimdDecrease", () => {
     assert.equal(aimdRate(10, state, T0 + 2_000, { recoveryPerSecond: 1 }), 7);
     assert.equal(aimdRate(10, state, T0 + 60_000, { recoveryPerSecond: 1 }), 10);
     assert.equal(aimdRate(10, undefined, T0), 10);
+  });
+});
+
+describe("decrease hold-off", () => {
+  it("counts throttles within the hold-off as one decrease, and decreases again after it", () => {
+    const options = { decreaseHoldOffMs: 1_000 };
+    let state = aimdDecrease(10, undefined, T0, options);
+    state = aimdDecrease(10, state, T0 + 999, options);
+    assert.deepEqual(state, { rateAfterDecrease: 5, decreasedAtMs: T0 });
+    state = aimdDecrease(10, state, T0 + 1_000, options);
+    assert.deepEqual(state, { rateAfterDecrease: 2.75, decreasedAtMs: T0 + 1_000 });
+  });
+});
+
+describe("limiterAimdOptions", () => {
+  it("fills in recovery relative to the configured rate and the limiter hold-off", () => {
+    assert.deepEqual(limiterAimdOptions({ ratePerSecond: 10, burst: 20 }, {}), {
+      recoveryPerSecond: 0.5,
+      decreaseHoldOffMs: LIMITER_DECREASE_HOLD_OFF_MS,
+    });
+    assert.deepEqual(
+      limiterAimdOptions(
+        { ratePerSecond: 4, burst: 2 },
+        { decreaseFactor: 0.25, minRatePerSecond: 2, recoveryPerSecond: 3, decreaseHoldOffMs: 0 },
+      ),
+      { decreaseFactor: 0.25, minRatePerSecond: 2, recoveryPerSecond: 3, decreaseHoldOffMs: 0 },
+    );
+  });
+
+  it("rejects a negative hold-off with a ConfigurationError naming it", () => {
+    assert.throws(
+      () => limiterAimdOptions(SECURITY_HUB_IMPORT_LIMITS, { decreaseHoldOffMs: -1 }),
+      (e: unknown) => e instanceof ConfigurationError && /decreaseHoldOffMs/.test(e.message),
+    );
+  });
+});
+
+describe("takePaced / throttlePaced", () => {
+  const limits = { ratePerSecond: 10, burst: 30 };
+  const options = limiterAimdOptions(limits, { recoveryPerSecond: 1 });
+  const full: PacedBucket = { bucket: { tokens: 30, atMs: T0 }, aimd: undefined };
+
+  it("takes at the configured rate while not throttled, waiting exactly for the next token", () => {
+    const granted = takePaced(full, limits, T0, options);
+    assert.equal(granted.granted, true);
+    assert.deepEqual(granted.state, { bucket: { tokens: 29, atMs: T0 }, aimd: undefined });
+    const empty = takePaced({ bucket: { tokens: 0, atMs: T0 }, aimd: undefined }, limits, T0, options);
+    assert.deepEqual(empty, {
+      granted: false,
+      waitMs: 100,
+      state: { bucket: { tokens: 0, atMs: T0 }, aimd: undefined },
+    });
+  });
+
+  it("empties the bucket and halves the rate on a throttle, keeping the later bucket time", () => {
+    const after = throttlePaced(
+      { bucket: { tokens: 12, atMs: T0 + 50 }, aimd: undefined },
+      limits,
+      T0,
+      options,
+    );
+    assert.deepEqual(after, {
+      bucket: { tokens: 0, atMs: T0 + 50 },
+      aimd: { rateAfterDecrease: 5, decreasedAtMs: T0 },
+    });
+  });
+
+  it("refills at the decreased rate, caps waits while recovering, and drops the state once recovered", () => {
+    const throttled = throttlePaced(full, limits, T0, options);
+    // At 5/s a token takes 200 ms; the wait is capped so the rising rate is seen.
+    const early = takePaced(throttled, limits, T0 + 1, options);
+    assert.equal(early.granted, false);
+    assert.equal(early.granted ? 0 : early.waitMs, RECOVERY_RECHECK_MS);
+    const later = takePaced(throttled, limits, T0 + 250, options);
+    assert.equal(later.granted, true);
+    assert.notEqual(later.state.aimd, undefined);
+    // 5/s + 1/s per second reaches 10/s after 5 s: the AIMD state is gone.
+    const recovered = takePaced(throttled, limits, T0 + 5_000, options);
+    assert.equal(recovered.granted, true);
+    assert.equal(recovered.state.aimd, undefined);
   });
 });
