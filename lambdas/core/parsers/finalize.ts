@@ -20,7 +20,7 @@ import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
 import { type AsffViolation, validateFinding } from "../asff/validate.ts";
 import type { ConversionContext, ConversionFailure, FindingDraft } from "./contracts.ts";
 import { isSeverityLabel, severityFromNormalized } from "./severity.ts";
-import { cleanText, stripControl, truncate } from "./text.ts";
+import { cleanControlFreeText, stripControl, truncate } from "./text.ts";
 
 /** Checks one finding; `[]` when valid. The default is the project's ASFF validator. */
 export type FindingValidator = (finding: unknown) => readonly AsffViolation[];
@@ -255,7 +255,8 @@ function capMap(
 function fitString(obj: Json, key: string, max: number, clean: boolean): void {
   const v = obj[key];
   if (typeof v !== "string") return;
-  const text = clean ? cleanText(v) : v;
+  // the finding's strings are sanitized already (no control characters): only HTML and blank lines
+  const text = clean ? cleanControlFreeText(v) : v;
   if (text === "") delete obj[key];
   else obj[key] = truncate(text, max);
 }

@@ -39,10 +39,16 @@ export function asNumber(value: unknown): number | undefined {
 /** The non-blank strings of an array, de-duplicated, in order. */
 export function asStrings(value: unknown): string[] {
   const out: string[] = [];
-  const seen = new Set<string>();
-  for (const item of asArray(value)) {
+  if (!Array.isArray(value)) return out;
+  // Report lists are short (references, CWE ids, tags): a linear search allocates nothing per call;
+  // a Set only pays off for long lists.
+  const seen = value.length > 32 ? new Set<string>() : undefined;
+  for (const item of value) {
     const s = asString(item);
-    if (s !== undefined && !seen.has(s)) {
+    if (s === undefined) continue;
+    if (seen === undefined) {
+      if (!out.includes(s)) out.push(s);
+    } else if (!seen.has(s)) {
       seen.add(s);
       out.push(s);
     }

@@ -64,7 +64,17 @@ export function stripHtml(text: string): string {
  * HTML and control characters removed, runs of blank lines collapsed, ends trimmed.
  */
 export function cleanText(text: string): string {
-  const stripped = stripControl(stripHtml(stripControl(text)));
+  return cleanControlFreeText(stripControl(text));
+}
+
+/**
+ * `cleanText` for text that has no control characters left (a value `stripControl` already
+ * cleaned, such as every string of a sanitized finding): spares the scan for them. Entity decoding
+ * can bring one back (`&#27;`), so the text is stripped again only when HTML changed it.
+ */
+export function cleanControlFreeText(text: string): string {
+  const unmarked = stripHtml(text);
+  const stripped = unmarked === text ? text : stripControl(unmarked);
   // both line rules need a line break: most titles and descriptions have none
   if (stripped.indexOf("\n") === -1) return stripped.trim();
   return stripped

@@ -5,11 +5,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
 import schemaDocument from "../../../lambdas/core/asff/generated/asff-schema.json" with { type: "json" };
+import { validateFinding } from "../../../lambdas/core/asff/validate.ts";
 import {
   generateSchema,
   generateValidatorsModule,
   limitsFromDocumentation,
+  withCachedLazyRefs,
+  withLengthShortcuts,
 } from "../../../scripts/generate-asff-schema.ts";
+import { finding } from "./finding-factory.ts";
 
 const MODEL =
   "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/botocore/data/securityhub/2018-10-26/service-2.json.gz";
@@ -100,5 +104,48 @@ describe("generated asff-schema.json", () => {
       generateValidatorsModule(schemaDocument as unknown as Record<string, never>) === committed,
       "asff-validators.js is out of date: run node --import tsx scripts/generate-asff-schema.ts",
     );
+  });
+});
+
+describe("withLengthShortcuts / withCachedLazyRefs (generated code)", () => {
+  it("checks the UTF-16 length first and counts code points only when that cannot decide", () => {
+    const code =
+      'const func2 = require("ajv/dist/runtime/ucs2length").default;if(func2(data0) > 256){}if(func2(data0) < 1){}if(func2(key0) < 12){}';
+    assert.equal(
+      withLengthShortcuts(code),
+      'const func2 = require("ajv/dist/runtime/ucs2length").default;if((data0.length > 256 && func2(data0) > 256)){}if(data0.length < 1){}if((key0.length < 12 || (key0.length < 24 && func2(key0) < 12))){}',
+    );
+  });
+  it("leaves code without the length helper alone", () => {
+    assert.equal(withLengthShortcuts("if(x.length > 3){}"), "if(x.length > 3){}");
+  });
+  it("resolves each lazily loaded validator once per module", () => {
+    const out = withCachedLazyRefs(
+      'const lazy0 = require("asff-lazy:A");const lazy1 = require("asff-lazy:B");const lazy2 = require("asff-lazy:A");',
+    );
+    assert.equal(
+      out,
+      'let lazyRef0, lazyRef1;\nconst lazy0 = (lazyRef0 ??= require("asff-lazy:A"));const lazy1 = (lazyRef1 ??= require("asff-lazy:B"));const lazy2 = (lazyRef0 ??= require("asff-lazy:A"));',
+    );
+  });
+});
+
+describe("length limits in code points at the boundaries (the shortcuts keep ajv's verdicts)", () => {
+  const emoji = "😀"; // one code point, two UTF-16 units
+  it("accepts a Title of 256 code points that is 512 UTF-16 units long", () => {
+    assert.deepEqual(validateFinding(finding({ Title: emoji.repeat(256) })), []);
+  });
+  it("rejects a Title of 257 code points", () => {
+    assert.deepEqual(
+      validateFinding(finding({ Title: emoji.repeat(257) })).map((v) => v.keyword),
+      ["maxLength"],
+    );
+  });
+  it("rejects an AwsAccountId of 12 UTF-16 units but 6 code points (minLength 12)", () => {
+    const violations = validateFinding(finding({ AwsAccountId: emoji.repeat(6) }));
+    assert.ok(violations.some((v) => v.keyword === "minLength" && v.path === "data.AwsAccountId"));
+  });
+  it("accepts an AwsAccountId of 12 code points", () => {
+    assert.deepEqual(validateFinding(finding({ AwsAccountId: "123456789012" })), []);
   });
 });
