@@ -76,7 +76,16 @@ export interface FinalizeOptions {
   readonly overrideIdentity?: boolean;
   /** Validator; default `validateFinding` from `core/asff/validate.ts`. */
   readonly validate?: FindingValidator;
+  /**
+   * Measures a finding: UTF-8 bytes of its JSON. Default: exact serialization. Injectable so that
+   * tests can count how often an oversize finding is serialized (the shrink policy must not
+   * serialize a 10 MB finding once per step).
+   */
+  readonly sizeOf?: FindingSizer;
 }
+
+/** UTF-8 bytes of a finding's JSON text (what Security Hub counts against 240 KB). */
+export type FindingSizer = (finding: Readonly<Record<string, unknown>>) => number;
 
 /** Result of finalizing a batch of drafts. */
 export interface FinalizeResult {
@@ -334,10 +343,66 @@ function setIfChanged(obj: Json, key: string, value: unknown): void {
   if (obj[key] !== value) obj[key] = value;
 }
 
-/** UTF-8 bytes of the finding's JSON (exact when it could matter: a UTF-16 unit is at most 3 bytes). */
-function sizeOf(f: Json): number {
-  const json = JSON.stringify(f);
+/** UTF-8 bytes of `json` (exact when it could matter: a UTF-16 unit is at most 3 bytes). */
+function jsonBytes(json: string): number {
   return json.length * 3 <= MAX_FINDING_BYTES ? json.length : Buffer.byteLength(json, "utf8");
+}
+
+/** UTF-8 bytes of the finding's JSON: the default `FindingSizer`. */
+export function findingJsonBytes(f: Readonly<Record<string, unknown>>): number {
+  return jsonBytes(JSON.stringify(f));
+}
+
+/**
+ * A lower bound of the finding's size after every shrink step: the UTF-16 units of the keys and
+ * strings that no step removes (a unit is at least one byte of UTF-8 JSON). When this alone is over
+ * the limit the finding cannot fit, and there is no point in shrinking and re-measuring it step by
+ * step (a 10 MB package name would be serialized once per step).
+ */
+export function unshrinkableUnits(f: Readonly<Record<string, unknown>>): number {
+  let units = 0;
+  for (const key of Object.keys(f)) {
+    const value = f[key];
+    units += key.length;
+    if (key === "Resources" && Array.isArray(value)) {
+      const first = value[0];
+      if (isObject(first)) {
+        for (const k of Object.keys(first)) if (k !== "Details") units += k.length + textUnits(first[k]);
+      }
+    } else if (key === "Vulnerabilities" && Array.isArray(value)) {
+      for (const v of value) {
+        if (!isObject(v)) continue;
+        for (const k of Object.keys(v)) {
+          if (k === "ReferenceUrls" || k === "RelatedVulnerabilities") continue;
+          const item = v[k];
+          units += k.length;
+          units +=
+            (k === "VulnerablePackages" || k === "Cvss") && Array.isArray(item)
+              ? textUnits(item[0])
+              : textUnits(item);
+        }
+      }
+    } else if (key === "ProductFields" && isObject(value)) {
+      for (const k of Object.keys(value)) {
+        if (k.startsWith("shadowhub/")) units += k.length + textUnits(value[k]);
+      }
+    } else units += textUnits(value);
+  }
+  return units;
+}
+
+/** UTF-16 units of every key and string in `value`. */
+function textUnits(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (typeof value !== "object" || value === null) return 0;
+  let units = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) units += textUnits(item);
+    return units;
+  }
+  const obj = value as Json;
+  for (const key of Object.keys(obj)) units += key.length + textUnits(obj[key]);
+  return units;
 }
 
 function vulnerabilities(f: Json): Json[] {
@@ -349,6 +414,16 @@ function markShrunk(f: Json, step: string): void {
   const prev = typeof pf[PRODUCT_FIELD_KEYS.shrunk] === "string" ? `${pf[PRODUCT_FIELD_KEYS.shrunk]},` : "";
   pf[PRODUCT_FIELD_KEYS.shrunk] = truncate(`${prev}${step}`, FIT_LIMITS.productFieldValue);
   f.ProductFields = pf;
+}
+
+/**
+ * One step of the shrink policy: `apply` changes the finding in place and says whether it changed
+ * anything. `size` is the finding's size in bytes before the step, for steps that stop as soon as
+ * the finding fits.
+ */
+export interface ShrinkStep {
+  readonly name: string;
+  readonly apply: (f: Json, size: number) => boolean;
 }
 
 /**
@@ -365,7 +440,7 @@ function markShrunk(f: Json, step: string): void {
  * 7. `product-fields`: ProductFields other than shadowhub's own dropped.
  * The identity, Title, Description, severity and Types are never touched.
  */
-export const SHRINK_STEPS: ReadonlyArray<{ readonly name: string; readonly apply: (f: Json) => boolean }> = [
+export const SHRINK_STEPS: ReadonlyArray<ShrinkStep> = [
   {
     name: "references",
     apply: (f) => {
@@ -401,25 +476,30 @@ export const SHRINK_STEPS: ReadonlyArray<{ readonly name: string; readonly apply
   },
   {
     name: "packages",
-    apply: (f) => {
+    apply: (f, size) => {
+      // Measured incrementally: each halving subtracts the bytes of the packages it drops (the JSON
+      // of the dropped tail minus its brackets, plus the comma before it) instead of serializing
+      // the whole finding again; `shrinkToFit` measures the result once.
+      let bytes = size;
       let omitted = 0;
       for (const v of vulnerabilities(f)) {
         while (
           Array.isArray(v.VulnerablePackages) &&
           v.VulnerablePackages.length > 1 &&
-          sizeOf(f) > MAX_FINDING_BYTES
+          bytes > MAX_FINDING_BYTES
         ) {
-          const keep = Math.ceil(v.VulnerablePackages.length / 2);
-          omitted += v.VulnerablePackages.length - keep;
-          v.VulnerablePackages = v.VulnerablePackages.slice(0, keep);
+          const list = v.VulnerablePackages;
+          const keep = Math.ceil(list.length / 2);
+          bytes -= Buffer.byteLength(JSON.stringify(list.slice(keep)), "utf8") - 1;
+          omitted += list.length - keep;
+          v.VulnerablePackages = list.slice(0, keep);
         }
       }
-      if (omitted > 0) {
-        const pf = isObject(f.ProductFields) ? f.ProductFields : {};
-        pf[PRODUCT_FIELD_KEYS.omittedPackages] = String(omitted);
-        f.ProductFields = pf;
-      }
-      return omitted > 0;
+      if (omitted === 0) return false;
+      const pf = isObject(f.ProductFields) ? f.ProductFields : {};
+      pf[PRODUCT_FIELD_KEYS.omittedPackages] = String(omitted);
+      f.ProductFields = pf;
+      return true;
     },
   },
   {
@@ -476,17 +556,21 @@ export const SHRINK_STEPS: ReadonlyArray<{ readonly name: string; readonly apply
   },
 ];
 
-/** Shrinks `f` in place by `SHRINK_STEPS`; returns its final size in bytes. */
-export function shrinkToFit(f: Json): number {
-  let size = sizeOf(f);
+/**
+ * Shrinks `f` in place by `SHRINK_STEPS`; returns its final size in bytes. `size` is its current
+ * size when the caller has measured it already. Each step that changes the finding costs one
+ * measurement (the `packages` step measures its halvings incrementally), so a finding is
+ * serialized at most once per step, never once per package.
+ */
+export function shrinkToFit(f: Json, measure: FindingSizer = findingJsonBytes, size = measure(f)): number {
+  let bytes = size;
   for (const step of SHRINK_STEPS) {
-    if (size <= MAX_FINDING_BYTES) break;
-    if (step.apply(f)) {
-      markShrunk(f, step.name);
-      size = sizeOf(f);
-    }
+    if (bytes <= MAX_FINDING_BYTES) break;
+    if (!step.apply(f, bytes)) continue;
+    markShrunk(f, step.name);
+    bytes = measure(f);
   }
-  return size;
+  return bytes;
 }
 
 /** The attributes a scanner draft carries top-level that belong in `FindingProviderFields` (spec §3.4, §6). */
@@ -654,13 +738,25 @@ export function finalizeDraft(
   const finding = f;
 
   // Exact size only when the cheap upper bound says the finding could be near the limit.
-  let size = bound <= MAX_FINDING_BYTES ? bound : sizeOf(finding);
+  const measure = options.sizeOf ?? findingJsonBytes;
+  let size = bound <= MAX_FINDING_BYTES ? bound : measure(finding);
   if (size > MAX_FINDING_BYTES) {
+    // What no step removes is already over the limit (a 10 MB package name or resource Id): the
+    // policy's outcome is known without shrinking and re-serializing the finding step by step.
+    const floor = unshrinkableUnits(finding);
+    if (floor > MAX_FINDING_BYTES) {
+      return failure(
+        options,
+        id,
+        `maxBytes ${MAX_FINDING_BYTES}`,
+        `finding ${id ?? "(no Id)"} is ${size} bytes of UTF-8 JSON, and at least ${floor} after every shrink step (${SHRINK_STEPS.map((s) => s.name).join(", ")}) since none of them cuts identity, text, package names or the first resource; Security Hub accepts at most ${MAX_FINDING_BYTES}`,
+      );
+    }
     // The shrink steps cut lists inside nested objects a parser may share between drafts: work on a copy.
     const copy = structuredClone(finding);
     for (const key of Object.keys(finding)) delete finding[key];
     Object.assign(finding, copy);
-    size = shrinkToFit(finding);
+    size = shrinkToFit(finding, measure, size);
   }
   if (size > MAX_FINDING_BYTES) {
     return failure(

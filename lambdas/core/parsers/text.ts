@@ -105,7 +105,9 @@ export function codePointLength(text: string): number {
 export function truncate(text: string, max: number): string {
   // UTF-16 length ≥ code points: the common short case needs no counting.
   if (text.length <= max) return text;
-  if (codePointLength(text) <= max) return text;
+  // a code point is at most two units: a text of more than 2 × max units is over the limit without
+  // counting (a 10 MB value is not scanned to learn that)
+  if (text.length <= 2 * max && codePointLength(text) <= max) return text;
   const keep = Math.max(0, max - 1);
   let units = 0;
   for (let n = 0; n < keep; n++) {
