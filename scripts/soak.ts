@@ -18,12 +18,15 @@
  *
  * Why the earlier version reached only ~2 calls/s: each scan carried 1–2 calls of work, while
  * every archive costs a GetFindings (20 Ids a call, quota 3/s, not paced by the limiter) and every
- * injected 429 halves the shared limiter's rate (recovering by 0.5 calls/s per second) — with a
- * 429 burst every ~7 s the limiter never got back to 10/s. Now a scan is ~5 calls of changes with
- * few archives, several importers overlap, and 429 bursts are one kind among the faults.
+ * injected 429 halved the shared limiter's rate (a burst of 3: 10 → 1.25/s; it recovers by 0.5
+ * calls/s per second) — with a 429 burst every ~7 s the limiter never got back to 10/s (importers
+ * spent their time waiting for it, not converting or sending: ~15% of a core each side). The
+ * limiters now count a burst within 1 s as one decrease. Now a scan is ~5 calls of changes with
+ * few archives, several importers overlap, and 429 bursts have their own period (--throttle-every).
  *
  * Usage: node --import tsx scripts/soak.ts [--minutes 10] [--seed 1] [--importers 4] [--scopes 8]
- *   [--pool 2000] [--change 0.25] [--remove 0.01] [--fault-every 1] [--customer-every 0.5]
+ *   [--pool 2000] [--change 0.25] [--remove 0.01] [--fault-every 1] [--throttle-every 30]
+ *   [--customer-every 0.5]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -70,6 +73,7 @@ const { values } = parseArgs({
     change: { type: "string", default: "0.25" },
     remove: { type: "string", default: "0.01" },
     "fault-every": { type: "string", default: "1" },
+    "throttle-every": { type: "string", default: "30" },
     "customer-every": { type: "string", default: "0.5" },
   },
 });
@@ -82,6 +86,7 @@ const opts = {
   change: Number(values.change),
   remove: Number(values.remove),
   faultEvery: Number(values["fault-every"]),
+  throttleEvery: Number(values["throttle-every"]),
   customerEvery: Number(values["customer-every"]),
 };
 for (const [name, n] of Object.entries(opts)) {
@@ -368,7 +373,22 @@ async function admin(url: string, method: "GET" | "POST" | "DELETE", body?: unkn
 /** Faults armed, by kind and operation (calls for call faults, Ids for finding faults). */
 const armed: Record<string, number> = {};
 
-/** Arms one fault, chosen at random; mostly on BatchImportFindings, some on the other operations. */
+/**
+ * Arms a 429 burst on BatchImportFindings: the next 1–3 calls are throttled, as when Security Hub's
+ * bucket runs dry. Each burst rightly makes the shared limiter halve its rate and recover over
+ * ~10 s, so how often they come decides how close to the quota the run can stay.
+ */
+async function armThrottleBurst(url: string): Promise<void> {
+  const fault: Fault = {
+    kind: "throttle",
+    operation: "BatchImportFindings",
+    times: 1 + Math.floor(random() * 3),
+  };
+  await admin(url, "POST", fault);
+  bump(armed, `${fault.kind} ${fault.operation}`, fault.times ?? 1);
+}
+
+/** Arms one other fault, chosen at random; mostly on BatchImportFindings, some on the other operations. */
 async function armFault(url: string, models: readonly ScopeModel[]): Promise<void> {
   const p = random();
   const someIds = (n: number) => {
@@ -376,13 +396,11 @@ async function armFault(url: string, models: readonly ScopeModel[]): Promise<voi
     return Array.from({ length: n }, () => findingId(model.name, Math.floor(random() * opts.pool)));
   };
   let fault: Fault;
-  if (p < 0.12)
-    fault = { kind: "throttle", operation: "BatchImportFindings", times: 1 + Math.floor(random() * 3) };
-  else if (p < 0.3)
+  if (p < 0.2)
     fault = { kind: "internal", operation: "BatchImportFindings", times: 1 + Math.floor(random() * 2) };
-  else if (p < 0.42) fault = { kind: "reset", operation: "BatchImportFindings", times: 1 };
-  else if (p < 0.5) fault = { kind: "timeout", operation: "BatchImportFindings", times: 1, holdMs: 3_000 };
-  else if (p < 0.8) {
+  else if (p < 0.34) fault = { kind: "reset", operation: "BatchImportFindings", times: 1 };
+  else if (p < 0.43) fault = { kind: "timeout", operation: "BatchImportFindings", times: 1, holdMs: 3_000 };
+  else if (p < 0.77) {
     fault = {
       kind: "finding",
       operation: "BatchImportFindings",
@@ -390,9 +408,9 @@ async function armFault(url: string, models: readonly ScopeModel[]): Promise<voi
       errorCode: random() < 0.5 ? "InternalFailure" : "ConcurrentUpdateError",
       errorMessage: "injected by the soak run",
     };
-  } else if (p < 0.87)
+  } else if (p < 0.85)
     fault = { kind: random() < 0.5 ? "internal" : "reset", operation: "GetFindings", times: 1 };
-  else if (p < 0.94)
+  else if (p < 0.93)
     fault = { kind: random() < 0.5 ? "internal" : "throttle", operation: "BatchUpdateFindings", times: 1 };
   else {
     fault = {
@@ -446,7 +464,7 @@ async function main(): Promise<number> {
   const rss = () => ({ serve: rssOf(serve.child.pid), importer: process.memoryUsage().rss });
   const rssStart = rss();
   log(
-    `soak: ${opts.minutes} min, seed ${opts.seed}, ${opts.importers} importers, ${opts.scopes} scopes × ${opts.pool} findings (change ${opts.change}, remove ${opts.remove}), a fault every ${opts.faultEvery} s, serve ${serve.url} (pid ${serve.child.pid}, quota on)`,
+    `soak: ${opts.minutes} min, seed ${opts.seed}, ${opts.importers} importers, ${opts.scopes} scopes × ${opts.pool} findings (change ${opts.change}, remove ${opts.remove}), a fault every ${opts.faultEvery} s and a 429 burst every ${opts.throttleEvery} s, serve ${serve.url} (pid ${serve.child.pid}, quota on)`,
   );
   log(`RSS start: serve ${mb(rssStart.serve)}, importers ${mb(rssStart.importer)}`);
   const startMs = Date.now();
@@ -476,6 +494,13 @@ async function main(): Promise<number> {
         faultError ??= error;
       }),
     opts.faultEvery * 1000,
+  );
+  const throttleTimer = setInterval(
+    () =>
+      void armThrottleBurst(serve.url).catch((error: unknown) => {
+        faultError ??= error;
+      }),
+    opts.throttleEvery * 1000,
   );
 
   const deps = { store, sink, clock: systemClock, limiter, concurrency: 4, random };
@@ -564,6 +589,7 @@ async function main(): Promise<number> {
   const cpu = process.cpuUsage(cpuStart);
   const serveCpuEnd = cpuOf(serve.child.pid);
   clearInterval(faultTimer);
+  clearInterval(throttleTimer);
   clearInterval(minuteTimer);
   if (faultError !== undefined) throw faultError;
   const left = (await admin(serve.url, "GET")) as { Faults: { fault: Fault; remaining: number }[] };
