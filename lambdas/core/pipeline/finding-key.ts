@@ -9,9 +9,22 @@ import type { FindingKey } from "../hub/contracts.ts";
 
 const PRODUCT_ARN_RE = /^arn:(aws|aws-cn|aws-us-gov):securityhub:([a-z0-9-]+):(\d{12})?:product\/[^/]+\/.+$/;
 
+/**
+ * The last ProductArn parsed and its Region: a report's findings almost always share one
+ * ProductArn, and every finding's key is taken on every import, so the regex runs once per run
+ * of equal ARNs instead of once per finding. (Module state, but a pure function's cache: the
+ * result depends on the argument alone.)
+ */
+let lastArn: string | undefined;
+let lastRegion: string | undefined;
+
 /** The Region part of a Security Hub ProductArn, or `undefined` when the ARN is not one. */
 export function productArnRegion(productArn: string): string | undefined {
-  return PRODUCT_ARN_RE.exec(productArn)?.[2];
+  if (productArn !== lastArn) {
+    lastRegion = PRODUCT_ARN_RE.exec(productArn)?.[2];
+    lastArn = productArn;
+  }
+  return lastRegion;
 }
 
 /**
