@@ -135,15 +135,20 @@ function providerProductFieldKeys(fields: object): string[] | undefined {
   return keys.length > 0 ? keys : undefined;
 }
 
-/** The provider-owned part of a finding: what {@link contentHash} covers. */
+/**
+ * The provider-owned part of a finding: what {@link contentHash} covers. The copies have no
+ * prototype, so an own `__proto__` member (which `JSON.parse` creates) stays a member instead of
+ * being taken as the copy's prototype (before the one-pass writer below, the hash dropped such a
+ * member, so a change there went unnoticed).
+ */
 export function providerContent(finding: AwsSecurityFinding): Record<string, unknown> {
-  const content: Record<string, unknown> = {};
+  const content: Record<string, unknown> = Object.create(null);
   for (const [name, value] of Object.entries(finding)) {
     if (HASH_EXCLUDED_ATTRIBUTES.has(name) || value === undefined) continue;
     if (name === "ProductFields" && value !== null && typeof value === "object") {
       const keys = providerProductFieldKeys(value);
       if (keys === undefined) continue;
-      const fields: Record<string, unknown> = {};
+      const fields: Record<string, unknown> = Object.create(null);
       for (const k of keys) fields[k] = (value as Record<string, unknown>)[k];
       content[name] = fields;
       continue;

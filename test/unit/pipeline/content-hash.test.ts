@@ -64,10 +64,23 @@ describe("contentHash", () => {
     // Top-level names mix excluded attributes, ProductFields (with service-owned and provider
     // keys, or odd non-object values) and arbitrary JSON: the one-pass writer must skip exactly
     // what providerContent leaves out.
-    const name = fc.constantFrom("Id", "Title", "UpdatedAt", "RecordState", "Note", "Workflow", "Zeta", "a");
+    const name = fc.constantFrom(
+      "Id",
+      "Title",
+      "UpdatedAt",
+      "RecordState",
+      "Note",
+      "Workflow",
+      "Zeta",
+      "a",
+      "__proto__",
+    );
     const productFields = fc.oneof(
       fc.dictionary(
-        fc.oneof(fc.constantFrom("aws/securityhub/FindingId", "aws/securityhub/ProductName"), fc.string()),
+        fc.oneof(
+          fc.constantFrom("aws/securityhub/FindingId", "aws/securityhub/ProductName", "__proto__"),
+          fc.string(),
+        ),
         fc.option(fc.string(), { nil: undefined }),
       ),
       fc.jsonValue(),
@@ -90,6 +103,19 @@ describe("contentHash", () => {
         return contentHash(value) === expected;
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("covers an own __proto__ member (as JSON.parse creates it) like any other member", () => {
+    const parse = (text: string) => JSON.parse(text) as AwsSecurityFinding;
+    const base = contentHash(parse('{"Id":"f-1","ProductFields":{"vendor/key":"v"}}'));
+    assert.notEqual(
+      contentHash(parse('{"Id":"f-1","ProductFields":{"vendor/key":"v","__proto__":"x"}}')),
+      base,
+    );
+    assert.notEqual(
+      contentHash(parse('{"Id":"f-1","__proto__":{"a":1},"ProductFields":{"vendor/key":"v"}}')),
+      base,
     );
   });
 });
