@@ -379,6 +379,194 @@ function licenseDraft(scope: Scope, result: JsonObject, l: JsonObject, name: str
   };
 }
 
+/**
+ * The JSON type a Trivy field must have when present (`null` counts as absent: Go writes empty
+ * lists as `null`). A nested object lists its own fields; `each` applies to every value of a map.
+ */
+type FieldType =
+  | "string"
+  | "number"
+  | "strings"
+  | "object"
+  | { readonly fields: FieldTypes }
+  | { readonly each: FieldTypes };
+type FieldTypes = Readonly<Record<string, FieldType>>;
+
+const EXPECTED: Readonly<Record<"string" | "number" | "strings" | "object", string>> = {
+  string: "a string",
+  number: "a number",
+  strings: "an array of strings",
+  object: "an object",
+};
+
+const LAYER: FieldType = { fields: { Digest: "string", DiffID: "string" } };
+
+/** Every field the vulnerability mapping reads, with its type in Trivy's JSON schema. */
+const VULNERABILITY_FIELDS: FieldTypes = {
+  VulnerabilityID: "string",
+  PkgID: "string",
+  PkgName: "string",
+  PkgPath: "string",
+  InstalledVersion: "string",
+  FixedVersion: "string",
+  Status: "string",
+  Title: "string",
+  Description: "string",
+  Severity: "string",
+  SeveritySource: "string",
+  PrimaryURL: "string",
+  PublishedDate: "string",
+  LastModifiedDate: "string",
+  CweIDs: "strings",
+  References: "strings",
+  Layer: LAYER,
+  DataSource: { fields: { Name: "string" } },
+  CVSS: {
+    each: {
+      V2Vector: "string",
+      V3Vector: "string",
+      V40Vector: "string",
+      V2Score: "number",
+      V3Score: "number",
+      V40Score: "number",
+    },
+  },
+};
+
+const MISCONFIGURATION_FIELDS: FieldTypes = {
+  ID: "string",
+  AVDID: "string",
+  Type: "string",
+  Title: "string",
+  Description: "string",
+  Message: "string",
+  Namespace: "string",
+  Resolution: "string",
+  Severity: "string",
+  PrimaryURL: "string",
+  Status: "string",
+  References: "strings",
+  CauseMetadata: {
+    fields: {
+      Resource: "string",
+      Provider: "string",
+      Service: "string",
+      StartLine: "number",
+      EndLine: "number",
+    },
+  },
+};
+
+const SECRET_FIELDS: FieldTypes = {
+  RuleID: "string",
+  Category: "string",
+  Severity: "string",
+  Title: "string",
+  StartLine: "number",
+  EndLine: "number",
+  Layer: LAYER,
+};
+
+const LICENSE_FIELDS: FieldTypes = {
+  Name: "string",
+  PkgName: "string",
+  FilePath: "string",
+  Category: "string",
+  Severity: "string",
+  Link: "string",
+};
+
+/** Top-level fields that every finding of the report uses (the artifact's name in each Id). */
+const REPORT_FIELDS: FieldTypes = { ArtifactName: "string", ArtifactType: "string", CreatedAt: "string" };
+
+/** An identifying value: a non-blank string, never a number turned into one. */
+function stringId(value: unknown): string | undefined {
+  return typeof value === "string" ? asString(value) : undefined;
+}
+
+/** The fields of a result that every finding of it uses (its Id and resource facts). */
+const RESULT_FIELDS: FieldTypes = { Target: "string", Class: "string", Type: "string" };
+
+/**
+ * The first field of `entry` (at JSON path `at`) whose value has the wrong JSON type, as a failure
+ * naming the file, the path and the expected type; `undefined` when every field is as Trivy writes
+ * it. Values are never coerced: a numeric `VulnerabilityID` or an object `PkgName` is a broken
+ * report entry, not an Id to guess.
+ */
+function wrongType(
+  source: string,
+  at: string,
+  entry: JsonObject,
+  fields: FieldTypes,
+): ConversionFailure | undefined {
+  for (const key in fields) {
+    const value = entry[key];
+    if (value === undefined || value === null) continue;
+    const type = fields[key] as FieldType;
+    const path = `${at}.${key}`;
+    if (typeof type === "string") {
+      const bad = badValue(value, type);
+      if (bad !== undefined)
+        return typeFailure(
+          source,
+          bad.index === undefined ? path : `${path}[${bad.index}]`,
+          bad.value,
+          bad.expected,
+        );
+      continue;
+    }
+    const object = asObject(value);
+    if (object === undefined) return typeFailure(source, path, value, EXPECTED.object);
+    if ("fields" in type) {
+      const nested = wrongType(source, path, object, type.fields);
+      if (nested !== undefined) return nested;
+    } else {
+      for (const name of Object.keys(object)) {
+        const item = object[name];
+        const member = `${path}.${name}`;
+        const itemObject = asObject(item);
+        if (itemObject === undefined) return typeFailure(source, member, item, EXPECTED.object);
+        const nested = wrongType(source, member, itemObject, type.each);
+        if (nested !== undefined) return nested;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Why `value` is not of `type`: the offending value (an array item's index too) and what was expected. */
+function badValue(
+  value: unknown,
+  type: "string" | "number" | "strings" | "object",
+): { value: unknown; index?: number; expected: string } | undefined {
+  switch (type) {
+    case "string":
+      return typeof value === "string" ? undefined : { value, expected: EXPECTED.string };
+    case "number":
+      return typeof value === "number" && Number.isFinite(value)
+        ? undefined
+        : { value, expected: EXPECTED.number };
+    case "object":
+      return asObject(value) !== undefined ? undefined : { value, expected: EXPECTED.object };
+    case "strings": {
+      if (!Array.isArray(value)) return { value, expected: EXPECTED.strings };
+      for (let i = 0; i < value.length; i++) {
+        if (typeof value[i] !== "string") return { value: value[i], index: i, expected: EXPECTED.string };
+      }
+      return undefined;
+    }
+  }
+}
+
+function typeFailure(source: string, field: string, value: unknown, expected: string): ConversionFailure {
+  return {
+    source,
+    field,
+    rule: "JSON type",
+    message: `${source}: ${field} is a JSON ${jsonType(value)}; expected ${expected}`,
+  };
+}
+
 function missing(source: string, field: string, what: string, value: unknown): ConversionFailure {
   return {
     source,
@@ -427,6 +615,11 @@ export function* trivyItems(document: unknown, context: ParseContext): Generator
       },
     );
   }
+  // The artifact name is part of every finding Id and the resource: a wrong type stops the report.
+  const badTop = wrongType(source, "$", report, REPORT_FIELDS);
+  if (badTop !== undefined) {
+    throw new InputError(badTop.message, { source, field: badTop.field ?? "$", rule: badTop.rule });
+  }
   const { resource, name } = artifactResource(report, source);
   const reportTime = time(report.CreatedAt);
   const scope: Scope = {
@@ -464,11 +657,17 @@ export function* trivyItems(document: unknown, context: ParseContext): Generator
         };
       }
     }
+    // Target, Class and Type are part of every Id of the result: a wrong type fails the result.
+    const badResult = wrongType(source, at, result, RESULT_FIELDS);
+    if (badResult !== undefined) {
+      yield { failure: badResult };
+      continue;
+    }
     const facts = resultFacts(scope, result);
     const vulnerabilities = asArray(result.Vulnerabilities);
     for (let j = 0; j < vulnerabilities.length; j++) {
       const v = asObject(vulnerabilities[j]);
-      const vulnId = v ? asString(v.VulnerabilityID) : undefined;
+      const vulnId = v ? stringId(v.VulnerabilityID) : undefined;
       if (!v || !vulnId) {
         yield {
           failure: missing(
@@ -480,12 +679,24 @@ export function* trivyItems(document: unknown, context: ParseContext): Generator
         };
         continue;
       }
+      const bad = wrongType(source, `${at}.Vulnerabilities[${j}]`, v, VULNERABILITY_FIELDS);
+      if (bad !== undefined) {
+        yield { failure: bad };
+        continue;
+      }
       yield { draft: vulnerabilityDraft(scope, facts, v, vulnId) };
     }
     const misconfigurations = asArray(result.Misconfigurations);
     for (let j = 0; j < misconfigurations.length; j++) {
       const m = asObject(misconfigurations[j]);
-      const checkId = m ? (asString(m.AVDID) ?? asString(m.ID)) : undefined;
+      const checkId = m ? (stringId(m.AVDID) ?? stringId(m.ID)) : undefined;
+      if (m && checkId) {
+        const bad = wrongType(source, `${at}.Misconfigurations[${j}]`, m, MISCONFIGURATION_FIELDS);
+        if (bad !== undefined) {
+          yield { failure: bad };
+          continue;
+        }
+      }
       if (!m || !checkId) {
         yield {
           failure: missing(
@@ -506,7 +717,14 @@ export function* trivyItems(document: unknown, context: ParseContext): Generator
     const secrets = asArray(result.Secrets);
     for (let j = 0; j < secrets.length; j++) {
       const s = asObject(secrets[j]);
-      const ruleId = s ? (asString(s.RuleID) ?? asString(s.Title)) : undefined;
+      const ruleId = s ? (stringId(s.RuleID) ?? stringId(s.Title)) : undefined;
+      if (s && ruleId) {
+        const bad = wrongType(source, `${at}.Secrets[${j}]`, s, SECRET_FIELDS);
+        if (bad !== undefined) {
+          yield { failure: bad };
+          continue;
+        }
+      }
       if (!s || !ruleId) {
         yield {
           failure: missing(
@@ -523,7 +741,14 @@ export function* trivyItems(document: unknown, context: ParseContext): Generator
     const licenses = asArray(result.Licenses);
     for (let j = 0; j < licenses.length; j++) {
       const l = asObject(licenses[j]);
-      const licenseName = l ? asString(l.Name) : undefined;
+      const licenseName = l ? stringId(l.Name) : undefined;
+      if (l && licenseName) {
+        const bad = wrongType(source, `${at}.Licenses[${j}]`, l, LICENSE_FIELDS);
+        if (bad !== undefined) {
+          yield { failure: bad };
+          continue;
+        }
+      }
       if (!l || !licenseName) {
         yield {
           failure: missing(source, `${at}.Licenses[${j}].Name`, "a license name such as GPL-3.0", l?.Name),

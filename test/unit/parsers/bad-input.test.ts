@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { validateFinding } from "../../../lambdas/core/asff/validate.ts";
-import { convertReport, convertReports } from "../../../lambdas/core/parsers/convert.ts";
+import {
+  convertReport,
+  convertReportBatches,
+  convertReports,
+} from "../../../lambdas/core/parsers/convert.ts";
 import { createRegistry } from "../../../lambdas/core/parsers/registry.ts";
 import { fixedContext } from "./helpers.ts";
 
@@ -71,6 +75,120 @@ describe("bad input", () => {
         "Results[0].Vulnerabilities[2].VulnerabilityID",
         "Results[1]",
       ],
+    );
+  });
+  it("reports Trivy fields of the wrong JSON type per entry (file, path, expected type) instead of coercing them", () => {
+    const result = convert(
+      trivy([
+        {
+          Target: "package-lock.json",
+          Vulnerabilities: [
+            vuln({ VulnerabilityID: 20241234 }),
+            vuln({ VulnerabilityID: "CVE-2024-2", PkgName: { name: "x" } }),
+            vuln({ VulnerabilityID: "CVE-2024-3", InstalledVersion: 1.2 }),
+            vuln({ VulnerabilityID: "CVE-2024-4", References: ["https://a", 7] }),
+            vuln({ VulnerabilityID: "CVE-2024-5", CVSS: { nvd: { V3Score: "9.8" } } }),
+            vuln({ VulnerabilityID: "CVE-2024-6", Layer: "sha256:abc" }),
+            vuln({ VulnerabilityID: "CVE-2024-7", CweIDs: null, PkgPath: null }),
+            vuln({ VulnerabilityID: "CVE-2024-8" }),
+          ],
+          Misconfigurations: [
+            { ID: "AVD-1", Title: "t", Severity: "HIGH", CauseMetadata: { StartLine: "3" } },
+            { ID: 42, Title: "t", Severity: "HIGH" },
+          ],
+          Secrets: [{ RuleID: "aws-key", Title: "AWS key", StartLine: 1, Layer: { DiffID: 5 } }],
+          Licenses: [{ Name: "GPL-3.0", PkgName: ["a"] }],
+        },
+        { Target: 12, Vulnerabilities: [vuln({ VulnerabilityID: "CVE-2024-9" })] },
+      ]),
+    );
+    assert.deepEqual(
+      result.findings.map((f) => f.Vulnerabilities?.[0]?.Id),
+      ["CVE-2024-7", "CVE-2024-8"],
+      "the well-typed entries still convert (null counts as absent)",
+    );
+    assert.deepEqual(
+      result.failures.map((f) => [f.field, f.rule, f.message]),
+      [
+        [
+          "Results[0].Vulnerabilities[0].VulnerabilityID",
+          "required string",
+          "report.json: Results[0].Vulnerabilities[0].VulnerabilityID is a JSON number; expected a vulnerability id such as CVE-2024-1234",
+        ],
+        [
+          "Results[0].Vulnerabilities[1].PkgName",
+          "JSON type",
+          "report.json: Results[0].Vulnerabilities[1].PkgName is a JSON object; expected a string",
+        ],
+        [
+          "Results[0].Vulnerabilities[2].InstalledVersion",
+          "JSON type",
+          "report.json: Results[0].Vulnerabilities[2].InstalledVersion is a JSON number; expected a string",
+        ],
+        [
+          "Results[0].Vulnerabilities[3].References[1]",
+          "JSON type",
+          "report.json: Results[0].Vulnerabilities[3].References[1] is a JSON number; expected a string",
+        ],
+        [
+          "Results[0].Vulnerabilities[4].CVSS.nvd.V3Score",
+          "JSON type",
+          "report.json: Results[0].Vulnerabilities[4].CVSS.nvd.V3Score is a JSON string; expected a number",
+        ],
+        [
+          "Results[0].Vulnerabilities[5].Layer",
+          "JSON type",
+          "report.json: Results[0].Vulnerabilities[5].Layer is a JSON string; expected an object",
+        ],
+        [
+          "Results[0].Misconfigurations[0].CauseMetadata.StartLine",
+          "JSON type",
+          "report.json: Results[0].Misconfigurations[0].CauseMetadata.StartLine is a JSON string; expected a number",
+        ],
+        [
+          "Results[0].Misconfigurations[1].ID",
+          "required string",
+          "report.json: Results[0].Misconfigurations[1].ID is a JSON number; expected a check id such as AVD-AWS-0086",
+        ],
+        [
+          "Results[0].Secrets[0].Layer.DiffID",
+          "JSON type",
+          "report.json: Results[0].Secrets[0].Layer.DiffID is a JSON number; expected a string",
+        ],
+        [
+          "Results[0].Licenses[0].PkgName",
+          "JSON type",
+          "report.json: Results[0].Licenses[0].PkgName is a JSON array; expected a string",
+        ],
+        [
+          "Results[1].Target",
+          "JSON type",
+          "report.json: Results[1].Target is a JSON number; expected a string",
+        ],
+      ],
+    );
+  });
+  it("refuses a Trivy report whose ArtifactName is not a string, naming the field", () => {
+    const result = convert(trivy([{ Target: "a", Vulnerabilities: [vuln()] }], { ArtifactName: 7 }));
+    assert.equal(result.findings.length, 0);
+    assert.deepEqual(
+      result.failures.map((f) => [f.field, f.rule, f.message]),
+      [["$.ArtifactName", "JSON type", "report.json: $.ArtifactName is a JSON number; expected a string"]],
+    );
+  });
+  it("streams the same Trivy type failures as convertReport", () => {
+    const content = trivy([
+      { Target: "a", Vulnerabilities: [vuln({ PkgName: 1 }), vuln({ VulnerabilityID: "CVE-2" })] },
+    ]);
+    const batches = [...convertReportBatches({ source: "report.json", content }, ctx)];
+    const whole = convert(content);
+    assert.deepEqual(
+      batches.flatMap((b) => b.failures),
+      whole.failures,
+    );
+    assert.deepEqual(
+      batches.flatMap((b) => b.findings),
+      whole.findings,
     );
   });
   it("reports an unknown format and lists the known ones", () => {
