@@ -128,8 +128,16 @@ function codeOfError(error: unknown): string {
 /** The (account, Region) pairs an import touches. */
 function pairsOf(keys: readonly FindingKey[], extra: ImportInput["scopeTargets"] = []) {
   const pairs = new Map<string, { accountId: string; region: string }>();
-  for (const p of [...keys, ...extra])
-    pairs.set(`${p.accountId}/${p.region}`, { accountId: p.accountId, region: p.region });
+  let previous: { readonly accountId: string; readonly region: string } | undefined;
+  for (const list of [keys, extra]) {
+    for (const p of list) {
+      // Consecutive findings nearly always share their pair: skip building its map key again.
+      if (previous !== undefined && p.accountId === previous.accountId && p.region === previous.region)
+        continue;
+      previous = p;
+      pairs.set(`${p.accountId}/${p.region}`, { accountId: p.accountId, region: p.region });
+    }
+  }
   return [...pairs.values()];
 }
 
