@@ -4,13 +4,15 @@
  * body `{"Findings": [...]}`.
  *
  * Exit codes: 0 all findings valid; 1 at least one finding invalid; 2 a file could not be read or
- * is not JSON of one of those shapes (usage errors too). Every file is checked even after a failure.
+ * is not JSON of one of those shapes, or is larger than the limit `convert` and `import` apply to
+ * a report (usage errors too). Every file is checked even after a failure.
  */
 import { isUtf8 } from "node:buffer";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { checkFindingSize, validateFinding } from "../../core/asff/validate.ts";
 import { describeError } from "../../core/errors.ts";
+import { DEFAULT_MAX_REPORT_BYTES } from "../../core/parsers/safe-json.ts";
 import type { CliCommand, CliIo } from "../io.ts";
 
 const USAGE = `Usage: shadowhub validate [--strict] FILE...
@@ -19,7 +21,8 @@ Validates AWS Security Finding Format (ASFF 2018-10-08) findings offline, as Sec
 BatchImportFindings does: required attributes, lengths, list and map sizes, enums, ranges, the
 Types pattern, timestamps, nested objects, and the 240 KB size limit.
 
-Each FILE holds one finding, an array of findings, or {"Findings": [...]}.
+Each FILE holds one finding, an array of findings, or {"Findings": [...]}, and is at most
+${DEFAULT_MAX_REPORT_BYTES / 1024 / 1024} MiB (the limit convert and import apply to a report).
 
 Options:
   --strict   also report attributes ASFF does not define (typos such as "Titel");
@@ -78,7 +81,16 @@ function label(finding: unknown, index: number): string {
 async function validateFile(file: string, io: CliIo, strict: boolean): Promise<FileResult> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(resolve(io.cwd, file));
+    const path = resolve(io.cwd, file);
+    // Checked before reading: a runaway file must not be read into memory to be refused.
+    const { size } = await stat(path);
+    if (size > DEFAULT_MAX_REPORT_BYTES) {
+      io.stderr.write(
+        `${file}: the file is ${size} bytes, more than the ${DEFAULT_MAX_REPORT_BYTES}-byte limit (as for convert and import); split it\n`,
+      );
+      return { exitCode: EXIT_INPUT, findings: 0, invalid: 0 };
+    }
+    bytes = await readFile(path);
   } catch (error) {
     io.stderr.write(`${file}: cannot read the file: ${describeError(error)}\n`);
     return { exitCode: EXIT_INPUT, findings: 0, invalid: 0 };

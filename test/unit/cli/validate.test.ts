@@ -1,36 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import type { CliIo } from "../../../lambdas/cli/io.ts";
 import { main } from "../../../lambdas/cli/main.ts";
+import { DEFAULT_MAX_REPORT_BYTES } from "../../../lambdas/core/parsers/safe-json.ts";
+import { captureIo } from "../../helpers/capture-io.ts";
 import { finding, P } from "../asff/finding-factory.ts";
-
-function captureIo(cwd: string): CliIo & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(String(chunk));
-        cb();
-      },
-    });
-  return {
-    stdout: sink((s) => {
-      out += s;
-    }),
-    stderr: sink((s) => {
-      err += s;
-    }),
-    env: {},
-    cwd,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe("shadowhub validate", () => {
   let dir = "";
@@ -47,7 +23,7 @@ describe("shadowhub validate", () => {
     const single = write("one.json", finding());
     const array = write("array.json", [finding({ Id: "a" }), finding({ Id: "b" })]);
     const body = write("body.json", { Findings: [finding({ Id: "c" })] });
-    const io = captureIo(dir);
+    const io = captureIo({ cwd: dir });
     assert.equal(await main(["validate", single, array, body], io), 0);
     assert.equal(io.out(), "4 findings in 3 files: 4 valid, 0 invalid\n");
     assert.equal(io.err(), "");
@@ -57,7 +33,7 @@ describe("shadowhub validate", () => {
     const file = write("bad.json", {
       Findings: [finding({ Id: "ok" }), finding({ Id: "long-title", Title: "x".repeat(257) })],
     });
-    const io = captureIo(dir);
+    const io = captureIo({ cwd: dir });
     assert.equal(await main(["validate", file], io), 1);
     assert.equal(
       io.out(),
@@ -68,7 +44,7 @@ describe("shadowhub validate", () => {
 
   it("names a finding without a usable Id by its index", async () => {
     const file = write("noid.json", [finding({}, ["Id"])]);
-    const io = captureIo(dir);
+    const io = captureIo({ cwd: dir });
     assert.equal(await main(["validate", file], io), 1);
     assert.match(io.out(), /^noid\.json: finding #0: .*data should have required property 'Id'\.$/m);
   });
@@ -86,7 +62,7 @@ describe("shadowhub validate", () => {
         })),
       }),
     ]);
-    const io = captureIo(dir);
+    const io = captureIo({ cwd: dir });
     assert.equal(await main(["validate", file], io), 1);
     assert.match(
       io.out(),
@@ -97,14 +73,28 @@ describe("shadowhub validate", () => {
   it("exits 2 for malformed JSON, naming the file and the JSON error, and still checks the other files", async () => {
     const broken = write("broken.json", "{ not json");
     const good = write("good.json", finding());
-    const io = captureIo(dir);
+    const io = captureIo({ cwd: dir });
     assert.equal(await main(["validate", broken, good], io), 2);
     assert.match(io.err(), /^broken\.json: not valid JSON: .+/m);
     assert.equal(io.out(), "1 finding in 2 files: 1 valid, 0 invalid; 1 file unreadable or malformed\n");
   });
 
+  it("exits 2 for a file over the report size limit, naming it, without reading it, and checks the others", async () => {
+    const huge = write("huge.json", "");
+    // Sparse: the size is there for stat, the bytes are not on disk (nor, if read, in memory).
+    truncateSync(join(dir, huge), DEFAULT_MAX_REPORT_BYTES + 1);
+    const atLimit = write("at-limit.json", finding());
+    const io = captureIo({ cwd: dir });
+    assert.equal(await main(["validate", huge, atLimit], io), 2);
+    assert.equal(
+      io.err(),
+      `huge.json: the file is ${DEFAULT_MAX_REPORT_BYTES + 1} bytes, more than the ${DEFAULT_MAX_REPORT_BYTES}-byte limit (as for convert and import); split it\n`,
+    );
+    assert.equal(io.out(), "1 finding in 2 files: 1 valid, 0 invalid; 1 file unreadable or malformed\n");
+  });
+
   it("exits 2 for a file that cannot be read", async () => {
-    const io = captureIo(dir);
+    const io = captureIo({ cwd: dir });
     assert.equal(await main(["validate", "missing.json"], io), 2);
     assert.match(io.err(), /^missing\.json: cannot read the file: .*ENOENT/m);
   });
@@ -112,7 +102,7 @@ describe("shadowhub validate", () => {
   it("exits 2 when the JSON is neither a finding, an array nor a Findings body", async () => {
     const scalar = write("scalar.json", "42");
     const wrong = write("wrong.json", { Findings: { Id: "x" } });
-    const io = captureIo(dir);
+    const io = captureIo({ cwd: dir });
     assert.equal(await main(["validate", scalar, wrong], io), 2);
     assert.match(
       io.err(),
@@ -124,31 +114,31 @@ describe("shadowhub validate", () => {
   it("exits 1 (invalid beats valid) and 2 (malformed beats invalid) across files", async () => {
     const bad = write("bad2.json", finding({ Confidence: 101 }));
     const broken = write("broken2.json", "[");
-    const io = captureIo(dir);
+    const io = captureIo({ cwd: dir });
     assert.equal(await main(["validate", bad, broken], io), 2);
     assert.match(io.out(), /data\.Confidence should be <= 100\./);
   });
 
   it("flags attributes ASFF does not define only with --strict", async () => {
     const file = write("typo.json", finding({ Titel: "x" }));
-    const lenient = captureIo(dir);
+    const lenient = captureIo({ cwd: dir });
     assert.equal(await main(["validate", file], lenient), 0);
-    const strict = captureIo(dir);
+    const strict = captureIo({ cwd: dir });
     assert.equal(await main(["validate", "--strict", file], strict), 1);
     assert.match(strict.out(), /data should NOT have additional properties \('Titel'\)\./);
   });
 
   it("exits 2 with usage when no file or an unknown option is given", async () => {
-    const none = captureIo(dir);
+    const none = captureIo({ cwd: dir });
     assert.equal(await main(["validate"], none), 2);
     assert.match(none.err(), /no FILE given/);
-    const unknown = captureIo(dir);
+    const unknown = captureIo({ cwd: dir });
     assert.equal(await main(["validate", "--frobnicate", "x.json"], unknown), 2);
     assert.match(unknown.err(), /unknown option '--frobnicate'/);
   });
 
   it("prints its usage with --help", async () => {
-    const io = captureIo(dir);
+    const io = captureIo({ cwd: dir });
     assert.equal(await main(["validate", "--help"], io), 0);
     assert.match(io.out(), /^Usage: shadowhub validate \[--strict\] FILE\.\.\./);
   });
