@@ -11,11 +11,11 @@ import { after, before, describe, it } from "node:test";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { openLocalHub } from "../../lambdas/adapters/local-hub/local-hub.ts";
 import { main } from "../../lambdas/cli/main.ts";
+import { captureIo } from "../helpers/capture-io.ts";
 import {
   ACCOUNT,
   asffFinding,
   assertPrototypesUntouched,
-  captureIo,
   deepArray,
   deepObject,
   MB,
@@ -96,9 +96,9 @@ describe("hostile files through the CLI (convert, import, validate)", () => {
   after(() => temp.remove());
 
   async function run(args: string[]) {
-    const captured = captureIo(dir);
-    const code = await main(args, captured.io);
-    return { code, stdout: captured.stdout(), stderr: captured.stderr() };
+    const io = captureIo({ cwd: dir });
+    const code = await main(args, io);
+    return { code, stdout: io.out(), stderr: io.err() };
   }
 
   it("convert: names every hostile file with its rule and still converts the good files around them", async () => {

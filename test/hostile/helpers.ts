@@ -9,8 +9,6 @@ import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import type { CliIo } from "../../lambdas/cli/io.ts";
 
 export const ACCOUNT = "123456789012";
 export const REGION = "us-east-1";
@@ -148,19 +146,6 @@ export async function writeLargeTrivyReport(
 export function tempDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), `shadowhub-hostile-${prefix}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** A `CliIo` whose stdout and stderr are captured as text. */
-export function captureIo(cwd: string): { io: CliIo; stdout(): string; stderr(): string } {
-  const sink = () => {
-    const stream = new PassThrough();
-    const chunks: Buffer[] = [];
-    stream.on("data", (c: Buffer) => chunks.push(c));
-    return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
-  };
-  const out = sink();
-  const err = sink();
-  return { io: { stdout: out.stream, stderr: err.stream, env: {}, cwd }, stdout: out.text, stderr: err.text };
 }
 
 /** An HTTP answer read in full. */

@@ -1,32 +1,7 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import type { CliIo } from "../../../lambdas/cli/io.ts";
 import { main } from "../../../lambdas/cli/main.ts";
-
-function captureIo(): CliIo & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(String(chunk));
-        cb();
-      },
-    });
-  return {
-    stdout: sink((s) => {
-      out += s;
-    }),
-    stderr: sink((s) => {
-      err += s;
-    }),
-    env: {},
-    cwd: process.cwd(),
-    out: () => out,
-    err: () => err,
-  };
-}
+import { captureIo } from "../../helpers/capture-io.ts";
 
 describe("shadowhub CLI", () => {
   it("lists every command with --help and exits 0", async () => {
