@@ -246,6 +246,7 @@ const figures = {
   customerErrors: {} as Record<string, number>,
   customerFindings: 0,
   customerUnprocessed: {} as Record<string, number>,
+  adminRetries: 0,
 };
 const bump = (counts: Record<string, number>, key: string, n = 1) => {
   counts[key] = (counts[key] ?? 0) + n;
@@ -358,16 +359,30 @@ async function stopServe(serve: ServeProcess): Promise<void> {
   await exited;
 }
 
+/**
+ * A call to serve's fault admin route. Retried (up to 3 attempts) on a network error: a pooled
+ * keep-alive connection that serve closes as idle just as it is reused answers ECONNRESET, and one
+ * such race must not end a 10-minute run. A retried POST may arm its fault twice (counted once).
+ */
 async function admin(url: string, method: "GET" | "POST" | "DELETE", body?: unknown): Promise<unknown> {
-  const res = await fetch(`${url}/_shadowhub/faults`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-  });
-  if (!res.ok)
-    throw new Error(`serve admin ${method} /_shadowhub/faults: HTTP ${res.status} ${await res.text()}`);
-  return res.json();
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(`${url}/_shadowhub/faults`, {
+        method,
+        ...(body === undefined
+          ? {}
+          : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+      });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      figures.adminRetries++;
+      continue;
+    }
+    if (!res.ok)
+      throw new Error(`serve admin ${method} /_shadowhub/faults: HTTP ${res.status} ${await res.text()}`);
+    return res.json();
+  }
 }
 
 /** Faults armed, by kind and operation (calls for call faults, Ids for finding faults). */
@@ -474,16 +489,31 @@ async function main(): Promise<number> {
     { minute: 0, ...rssStart },
   ];
   const serveCpuStart = cpuOf(serve.child.pid);
-  let lastMinute = { calls: 0, atMs: startMs };
+  let lastMinute = { calls: 0, atMs: startMs, serveCpu: serveCpuStart, cpu: process.cpuUsage(), waitMs: 0 };
   const minuteTimer = setInterval(() => {
     const now = Date.now();
     const minute = Math.round((now - startMs) / 60_000);
     const r = rss();
     rssSeries.push({ minute, ...r });
-    const rate = ((figures.importCalls - lastMinute.calls) * 1000) / (now - lastMinute.atMs);
-    lastMinute = { calls: figures.importCalls, atMs: now };
+    const spanMs = now - lastMinute.atMs;
+    const rate = ((figures.importCalls - lastMinute.calls) * 1000) / spanMs;
+    const serveCpu = cpuOf(serve.child.pid);
+    const cpu = process.cpuUsage(lastMinute.cpu);
+    const servePct =
+      serveCpu === undefined || lastMinute.serveCpu === undefined
+        ? "n/a"
+        : `${(((serveCpu - lastMinute.serveCpu) * 1000 * 100) / spanMs).toFixed(0)}%`;
+    const importerPct = `${((((cpu.user + cpu.system) / 1000) * 100) / spanMs).toFixed(0)}%`;
+    const waitedS = (limiter.waitMs - lastMinute.waitMs) / 1000;
+    lastMinute = {
+      calls: figures.importCalls,
+      atMs: now,
+      serveCpu,
+      cpu: process.cpuUsage(),
+      waitMs: limiter.waitMs,
+    };
     log(
-      `minute ${minute}: BatchImportFindings ${rate.toFixed(1)}/s (${(rate / QUOTA_PER_SECOND).toFixed(2)} of the quota), RSS serve ${mb(r.serve)}, importers ${mb(r.importer)} (heap ${mb(process.memoryUsage().heapUsed)}), limiter rate ${limiter.inner.currentRate(ACCOUNT, REGION).toFixed(1)}/s, scans ${figures.scans}, sent ${figures.created + figures.updated + figures.archived}`,
+      `minute ${minute}: BatchImportFindings ${rate.toFixed(1)}/s (${(rate / QUOTA_PER_SECOND).toFixed(2)} of the quota), RSS serve ${mb(r.serve)}, importers ${mb(r.importer)} (heap ${mb(process.memoryUsage().heapUsed)}), CPU serve ${servePct}, importers ${importerPct} of a core, limiter waits ${waitedS.toFixed(0)} s, rate ${limiter.inner.currentRate(ACCOUNT, REGION).toFixed(1)}/s, scans ${figures.scans}, sent ${figures.created + figures.updated + figures.archived}`,
     );
   }, 60_000);
 
@@ -718,7 +748,7 @@ async function main(): Promise<number> {
   log(
     `customer BatchUpdateFindings: ${figures.customerCalls} calls, ${figures.customerRetries} retries, ${figures.customerFindings} findings updated, errors ${JSON.stringify(figures.customerErrors)}, unprocessed ${JSON.stringify(figures.customerUnprocessed)}, ${customerUncertain.size} left unverifiable by a time-out`,
   );
-  log(`faults armed: ${JSON.stringify(armed)}`);
+  log(`faults armed: ${JSON.stringify(armed)} (admin calls retried after a reset: ${figures.adminRetries})`);
   log(`faults applied (armed less left unconsumed at the end): ${JSON.stringify(faultsApplied)}`);
   log(
     `settle pass: ${settleSent} sent, ${settleFailed} failed; checked ${checked} findings against the model, ${stored.size} in Security Hub`,
