@@ -9,6 +9,7 @@
  * transient one is retried with bounded full-jitter backoff and the limiter told to slow down.
  */
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import { formatAsffTimestamp, parseAsffTimestamp } from "../core/asff/timestamp.ts";
 import { describeError, InputError, isTransient, ShadowhubError, ThrottlingError } from "../core/errors.ts";
 import type { FindingKey, SecurityHubImportedEvent } from "../core/hub/contracts.ts";
 import { findingKeyString } from "../core/hub/contracts.ts";
@@ -25,6 +26,7 @@ import {
   type PlannedSend,
   planCounts,
   planImport,
+  scopePairKey,
 } from "../core/pipeline/plan.ts";
 import {
   backoffDelayMs,
@@ -51,6 +53,13 @@ export interface ImportInput {
    * them — e.g. the context's pair, so that an empty report archives what the scope held.
    */
   readonly scopeTargets?: readonly { readonly accountId: string; readonly region: string }[];
+  /**
+   * When the report was made, epoch ms: the scanner's report timestamp where the format has one,
+   * else the time of the message or file supplied by the front end. It orders reports of a scope
+   * (a report older than the scope's last scan is late) and dates archives — the only time an
+   * empty report has. @default the newest `UpdatedAt` of the findings (none for an empty report)
+   */
+  readonly reportTimeMs?: number;
 }
 
 /** The ports and knobs of a run. Everything with a side effect is injected. */
@@ -203,6 +212,14 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
       }
     }
   }
+  // The scope's last scan time per pair: a report older than it is late (see planImport).
+  const lastScanMs = new Map<string, number>();
+  const pairs = input.scope === undefined ? [] : pairsOf(keys, input.scopeTargets);
+  for (const pair of pairs) {
+    const record = await deps.store.getScope(input.scope as string, pair.accountId, pair.region);
+    const ms = parseAsffTimestamp(record?.lastScanAt);
+    if (ms !== undefined) lastScanMs.set(scopePairKey(pair.accountId, pair.region), ms);
+  }
   // The scope's ACTIVE records are already read: only the other incoming keys (new findings,
   // archived ones, other scopes) are looked up, so re-importing a scan reads each shadow once.
   const shadows = new Map<string, ShadowRecord>();
@@ -242,6 +259,8 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
     scopeActive,
     archiveContent,
     protectedIds,
+    ...(input.reportTimeMs === undefined ? {} : { reportTimeMs: input.reportTimeMs }),
+    lastScanMs,
     nowMs: startMs,
     ...(deps.refreshBeforeExpiryMs === undefined
       ? {}
@@ -274,6 +293,13 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
       },
     );
     await Promise.all(workers);
+    if (plan.observations.length > 0) await deps.store.recordObservations(plan.observations);
+    // The report is applied: later reports of the scope that are older than it are late. Not
+    // when reconciliation was skipped (an unreadable report was not applied whole).
+    if (input.scope !== undefined && archiveSkipped === undefined && plan.reportTimeMs !== undefined) {
+      const lastScanAt = formatAsffTimestamp(plan.reportTimeMs);
+      for (const pair of pairs) await deps.store.advanceScope({ ...pair, scope: input.scope, lastScanAt });
+    }
   }
 
   counts.failed = failures.length;

@@ -7,15 +7,21 @@
  * - CHANGED provider content (or a reappearance, or a move to another scope) → update with
  *   `UpdatedAt = max(incoming, stored + 1 ms)`, unless the incoming report is older than the
  *   shadow's observation → STALE, dropped.
- * - UNCHANGED → skip, unless Security Hub's 90-day expiry is within the refresh window → refresh.
+ * - UNCHANGED → skip (its report time is recorded as an observation when newer), unless Security
+ *   Hub's 90-day expiry is within the refresh window → refresh.
  * - ACTIVE in the import's scope but absent from it → archive (the full last-known finding,
- *   `RecordState: ARCHIVED`), because BatchImportFindings overwrites everything.
+ *   `RecordState: ARCHIVED`), because BatchImportFindings overwrites everything — unless the
+ *   report is older than the finding's last observation.
+ * - LATE: a report older than its scope's last scan time (a newer scan of the scope was already
+ *   applied) → every finding of it that the shadow does not hold ACTIVE in that scope is sent
+ *   ARCHIVED (the newer scan no longer had it), with the late content when that content is newer
+ *   than the shadow's; findings ACTIVE in the scope follow the rules above.
  *
  * CreatedAt and FirstObservedAt are kept from the shadow; LastObservedAt advances; attributes a
  * customer changed with BatchUpdateFindings travel only in `FindingProviderFields`.
  */
 import type { AwsSecurityFinding, FindingProviderFields, Severity } from "@aws-sdk/client-securityhub";
-import type { RecordState, ShadowRecord } from "../../ports/shadow-store.ts";
+import type { RecordState, ShadowObservation, ShadowRecord } from "../../ports/shadow-store.ts";
 import { DAY_MS, RETENTION_MS } from "../asff/limits.ts";
 import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
 import { describeError } from "../errors.ts";
@@ -73,6 +79,13 @@ export interface ImportPlan {
   readonly sends: PlannedSend[];
   readonly skips: PlannedSkip[];
   readonly failures: PlanFailure[];
+  /** Report times of UNCHANGED findings newer than their shadow's observation: record them (not sent). */
+  readonly observations: ShadowObservation[];
+  /**
+   * The report time the plan used (epoch ms): `PlanInput.reportTimeMs`, else the newest
+   * `UpdatedAt` of the incoming findings; undefined for an empty report without a time.
+   */
+  readonly reportTimeMs?: number;
 }
 
 export interface PlanInput {
@@ -87,10 +100,27 @@ export interface PlanInput {
   readonly archiveContent?: ReadonlyMap<string, AwsSecurityFinding>;
   /** Finding Ids whose conversion failed in this import: never archived (they were seen, just not readable). */
   readonly protectedIds?: ReadonlySet<string>;
+  /**
+   * Report time of the import in epoch ms (the scanner's report timestamp, else the message or
+   * file time). Used for archives and for lateness; without it the newest incoming `UpdatedAt`
+   * stands in, and an empty report has none (its archives then move `UpdatedAt` by 1 ms only).
+   */
+  readonly reportTimeMs?: number;
+  /**
+   * Last scan time (epoch ms) of `scope` per (account, Region), keyed by {@link scopePairKey}:
+   * the report time of the newest report of the scope already applied. A report older than it is
+   * late (see the module comment).
+   */
+  readonly lastScanMs?: ReadonlyMap<string, number>;
   /** Epoch ms from the injected clock. */
   readonly nowMs: number;
   /** @default {@link DEFAULT_REFRESH_BEFORE_EXPIRY_MS} */
   readonly refreshBeforeExpiryMs?: number;
+}
+
+/** The key of an (account, Region) pair in {@link PlanInput.lastScanMs}. */
+export function scopePairKey(accountId: string, region: string): string {
+  return JSON.stringify([accountId, region]);
 }
 
 /** Counts of a plan (before sending): the shape the summary and `--json` report. */
@@ -301,23 +331,45 @@ export function planImport(input: PlanInput): ImportPlan {
   let maxIncomingMs: number | undefined;
   for (const c of latest.values()) {
     maxIncomingMs = maxIncomingMs === undefined ? c.updatedMs : Math.max(maxIncomingMs, c.updatedMs);
+  }
+  const reportMs = input.reportTimeMs ?? maxIncomingMs;
+  const observations: ShadowObservation[] = [];
+  for (const c of latest.values()) {
     const shadow = input.shadows.get(c.keyString);
     const finding = c.incoming.finding;
     const hash = contentHash(finding);
-    const recordState: RecordState = finding.RecordState === "ARCHIVED" ? "ARCHIVED" : "ACTIVE";
     const scope = input.scope ?? shadow?.scope;
+    // Late: a newer scan of this scope was applied already. It did not hold this finding (or the
+    // shadow would hold it ACTIVE here), so whatever the late report says, the finding ends
+    // ARCHIVED in this scope — created so, moved so, or archived with content newer than the
+    // shadow's. A finding ACTIVE here is decided by its own observation time, as usual.
+    const lastScan =
+      input.scope === undefined
+        ? undefined
+        : input.lastScanMs?.get(scopePairKey(c.key.accountId, c.key.region));
+    const activeHere = shadow?.recordState === "ACTIVE" && shadow.scope === scope;
+    const late = lastScan !== undefined && reportMs !== undefined && reportMs < lastScan && !activeHere;
+    const recordState: RecordState = late || finding.RecordState === "ARCHIVED" ? "ARCHIVED" : "ACTIVE";
+    // Security Hub's UpdatedAt of a late archive is no earlier than the scan that archived it.
+    const floorMs = late ? (lastScan as number) : Number.NEGATIVE_INFINITY;
     const lastObservedAt = finding.LastObservedAt ?? finding.UpdatedAt;
 
     if (shadow === undefined) {
+      const createMs = Math.max(c.updatedMs, floorMs);
       sends.push({
         action: "create",
         key: c.key,
         source: c.incoming.source,
-        finding: { ...finding, RecordState: recordState, LastObservedAt: lastObservedAt },
+        finding: {
+          ...finding,
+          ...(createMs === c.updatedMs ? {} : { UpdatedAt: formatAsffTimestamp(createMs) }),
+          RecordState: recordState,
+          LastObservedAt: lastObservedAt,
+        },
         shadow: {
           key: c.key,
           contentHash: hash,
-          updatedAt: formatAsffTimestamp(c.updatedMs),
+          updatedAt: formatAsffTimestamp(createMs),
           observedAt: formatAsffTimestamp(c.updatedMs),
           createdAt: finding.CreatedAt ?? formatAsffTimestamp(c.updatedMs),
           ...(finding.FirstObservedAt === undefined ? {} : { firstObservedAt: finding.FirstObservedAt }),
@@ -350,6 +402,10 @@ export function planImport(input: PlanInput): ImportPlan {
       // from the UpdatedAt value: a report with an old time of its own must not refresh forever.
       const ageMs = input.nowMs - shadow.lastSentMs;
       if (ageMs <= refreshAgeMs) {
+        // Seen again, unchanged: remember when, or a late report of an older scan that carried
+        // other content (A → B → A, B late) would look newer than the shadow and overwrite A.
+        if (c.updatedMs > observed)
+          observations.push({ key: c.key, observedAt: formatAsffTimestamp(c.updatedMs) });
         skips.push({
           action: "unchanged",
           key: c.key,
@@ -360,7 +416,7 @@ export function planImport(input: PlanInput): ImportPlan {
       }
       action = "refresh";
     }
-    const sendMs = Math.max(c.updatedMs, storedMs + 1);
+    const sendMs = Math.max(c.updatedMs, storedMs + 1, floorMs);
     const outgoing: AwsSecurityFinding = {
       ...finding,
       CreatedAt: shadow.createdAt,
@@ -395,11 +451,11 @@ export function planImport(input: PlanInput): ImportPlan {
       if (record.scope !== input.scope) continue;
       const keyString = findingKeyString(record.key);
       const observed = observedMs(record);
-      if (maxIncomingMs !== undefined && maxIncomingMs < observed) {
+      if (reportMs !== undefined && reportMs < observed) {
         skips.push({
           action: "stale",
           key: record.key,
-          reason: `absent from a scan (${formatAsffTimestamp(maxIncomingMs)}) older than its last observation; not archived`,
+          reason: `absent from a scan (${formatAsffTimestamp(reportMs)}) older than its last observation; not archived`,
         });
         continue;
       }
@@ -414,8 +470,8 @@ export function planImport(input: PlanInput): ImportPlan {
         continue;
       }
       const storedMs = parseAsffTimestamp(record.updatedAt) ?? 0;
-      // Without a scan time of its own (an empty report), the archive moves UpdatedAt by the minimum.
-      const sendMs = Math.max(maxIncomingMs ?? Number.NEGATIVE_INFINITY, storedMs + 1);
+      // Without a report time (an empty report nobody dated), the archive moves UpdatedAt by the minimum.
+      const sendMs = Math.max(reportMs ?? Number.NEGATIVE_INFINITY, storedMs + 1);
       const finding: AwsSecurityFinding = {
         ...toProviderFinding(content),
         CreatedAt: record.createdAt,
@@ -431,7 +487,9 @@ export function planImport(input: PlanInput): ImportPlan {
           key: record.key,
           contentHash: record.contentHash,
           updatedAt: formatAsffTimestamp(sendMs),
-          observedAt: formatAsffTimestamp(Math.max(maxIncomingMs ?? sendMs, observed)),
+          // The content's observation time, not the archive's: a late report with content newer
+          // than this may still replace the archived content (it stays ARCHIVED, see `late`).
+          observedAt: formatAsffTimestamp(observed),
           createdAt: record.createdAt,
           ...(record.firstObservedAt === undefined ? {} : { firstObservedAt: record.firstObservedAt }),
           recordState: "ARCHIVED",
@@ -441,5 +499,11 @@ export function planImport(input: PlanInput): ImportPlan {
       });
     }
   }
-  return { sends, skips, failures };
+  return {
+    sends,
+    skips,
+    failures,
+    observations,
+    ...(reportMs === undefined ? {} : { reportTimeMs: reportMs }),
+  };
 }

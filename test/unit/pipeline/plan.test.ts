@@ -9,11 +9,12 @@ import {
   type PlanInput,
   planCounts,
   planImport,
+  scopePairKey,
   sendThroughProviderFields,
   toProviderFinding,
 } from "../../../lambdas/core/pipeline/plan.ts";
 import type { ShadowRecord } from "../../../lambdas/ports/shadow-store.ts";
-import { finding, keyOf, shadowOf } from "./factories.ts";
+import { ACCOUNT, finding, keyOf, REGION, shadowOf } from "./factories.ts";
 
 const NOW = Date.parse("2026-03-01T00:00:00.000Z");
 const T0 = "2026-01-01T00:00:00.000Z";
@@ -389,6 +390,191 @@ describe("planImport: scope reconciliation", () => {
       archived: 1,
       refreshed: 0,
       failed: 0,
+    });
+  });
+});
+
+describe("planImport: late and out-of-order reports", () => {
+  const T2 = "2026-01-03T00:00:00.000Z";
+  const T3 = "2026-01-04T00:00:00.000Z";
+  /** The scope `s` had a scan at `at` applied already. */
+  const lastScan = (at: string) => new Map([[scopePairKey(ACCOUNT, REGION), Date.parse(at)]]);
+
+  describe("case 1: a late report carries a finding the newer scan of its scope no longer had", () => {
+    it("creates it ARCHIVED, dated no earlier than the newer scan, with the late report's time as its observation", () => {
+      const p = plan([finding("x", { UpdatedAt: T1 })], [], { scope: "s", lastScanMs: lastScan(T2) });
+      const send = only(p.sends);
+      assert.equal(send.action, "create");
+      assert.equal(send.finding.RecordState, "ARCHIVED");
+      assert.equal(send.finding.UpdatedAt, T2);
+      assert.equal(send.shadow.recordState, "ARCHIVED");
+      assert.equal(send.shadow.updatedAt, T2);
+      assert.equal(send.shadow.observedAt, T1);
+      assert.equal(send.shadow.scope, "s");
+    });
+
+    it("moves a finding ACTIVE in another scope and observed before the late report into this scope, ARCHIVED", () => {
+      const f = finding("x", { UpdatedAt: T0 });
+      const shadow = shadowOf(f, { scope: "t", observedAt: T0 });
+      const p = plan([finding("x", { UpdatedAt: T1 })], [shadow], { scope: "s", lastScanMs: lastScan(T2) });
+      const send = only(p.sends);
+      assert.equal(send.action, "update");
+      assert.equal(send.finding.RecordState, "ARCHIVED");
+      assert.equal(send.finding.UpdatedAt, T2);
+      assert.equal(send.shadow.scope, "s");
+      assert.equal(send.shadow.observedAt, T1);
+    });
+
+    it("drops the finding as stale when its shadow was observed after the late report (elsewhere too)", () => {
+      const shadow = shadowOf(finding("x", { UpdatedAt: T3 }), { scope: "t", observedAt: T3 });
+      const p = plan([finding("x", { UpdatedAt: T1, Title: "older" })], [shadow], {
+        scope: "s",
+        lastScanMs: lastScan(T2),
+      });
+      assert.equal(p.sends.length, 0);
+      assert.equal(only(p.skips).action, "stale");
+    });
+
+    it("treats a finding ACTIVE in the late report's scope by its own observation time (not archived)", () => {
+      const shadow = shadowOf(finding("x", { UpdatedAt: T0 }), { scope: "s", observedAt: T0 });
+      const p = plan([finding("x", { UpdatedAt: T1, Title: "changed" })], [shadow], {
+        scope: "s",
+        lastScanMs: lastScan(T2),
+      });
+      const send = only(p.sends);
+      assert.equal(send.action, "update");
+      assert.equal(send.finding.RecordState, "ACTIVE");
+      assert.equal(send.finding.UpdatedAt, T1);
+    });
+
+    it("is not late when its report time equals the scope's last scan (a redelivery of that scan)", () => {
+      const p = plan([finding("x", { UpdatedAt: T2 })], [], { scope: "s", lastScanMs: lastScan(T2) });
+      assert.equal(only(p.sends).finding.RecordState, "ACTIVE");
+    });
+
+    it("uses the import's report time, not the findings' UpdatedAt, to tell a late report", () => {
+      const p = plan([finding("x", { UpdatedAt: T3 })], [], {
+        scope: "s",
+        lastScanMs: lastScan(T2),
+        reportTimeMs: Date.parse(T1),
+      });
+      assert.equal(only(p.sends).finding.RecordState, "ARCHIVED");
+      assert.equal(p.reportTimeMs, Date.parse(T1));
+    });
+
+    it("knows no lateness without a scope", () => {
+      const p = plan([finding("x", { UpdatedAt: T1 })], [], { lastScanMs: lastScan(T2) });
+      assert.equal(only(p.sends).finding.RecordState, "ACTIVE");
+    });
+  });
+
+  describe("case 2: a late change of a finding the newer scan already archived", () => {
+    it("resends it ARCHIVED with the late content, 1 ms after the archive", () => {
+      const f = finding("x", { UpdatedAt: T0 });
+      // Archived by the scan at T2; its content was last observed at T0.
+      const archived = shadowOf(f, { scope: "s", recordState: "ARCHIVED", updatedAt: T2, observedAt: T0 });
+      const p = plan([finding("x", { UpdatedAt: T1, Title: "late change" })], [archived], {
+        scope: "s",
+        lastScanMs: lastScan(T2),
+      });
+      const send = only(p.sends);
+      assert.equal(send.action, "update");
+      assert.equal(send.finding.RecordState, "ARCHIVED");
+      assert.equal(send.finding.Title, "late change");
+      assert.equal(send.finding.UpdatedAt, "2026-01-03T00:00:00.001Z");
+      assert.equal(send.shadow.observedAt, T1);
+    });
+
+    it("skips the late report as unchanged when its content is the archived one", () => {
+      const f = finding("x", { UpdatedAt: T1 });
+      const archived = shadowOf(f, { scope: "s", recordState: "ARCHIVED", updatedAt: T2, observedAt: T1 });
+      const p = plan([f], [archived], { scope: "s", lastScanMs: lastScan(T2) });
+      assert.equal(p.sends.length, 0);
+      assert.equal(only(p.skips).action, "unchanged");
+    });
+
+    it("keeps the content's observation time in an archive's shadow, not the archive's time", () => {
+      const gone = shadowOf(finding("gone", { UpdatedAt: T0 }), { scope: "s", observedAt: T0 });
+      const stored = finding("gone", { UpdatedAt: T0 });
+      const p = plan([finding("a", { UpdatedAt: T2 })], [gone], {
+        scope: "s",
+        scopeActive: [gone],
+        archiveContent: new Map([[findingKeyString(gone.key), stored]]),
+      });
+      const archive = only(p.sends.filter((x) => x.action === "archive"));
+      assert.equal(archive.finding.UpdatedAt, T2);
+      assert.equal(archive.shadow.updatedAt, T2);
+      assert.equal(archive.shadow.observedAt, T0);
+    });
+  });
+
+  describe("case 3: a newer scan reverts a change (A → B → A) and B arrives last", () => {
+    const a = finding("x", { UpdatedAt: T0, Title: "A" });
+
+    it("records the report time of an unchanged finding as an observation when it is newer", () => {
+      const p = plan([{ ...a, UpdatedAt: T2 }], [shadowOf(a, { scope: "s", observedAt: T0 })], {
+        scope: "s",
+      });
+      assert.equal(p.sends.length, 0);
+      assert.deepEqual(p.observations, [{ key: keyOf(a), observedAt: T2 }]);
+    });
+
+    it("records no observation for a report that is not newer than the shadow's", () => {
+      const p = plan([{ ...a, UpdatedAt: T0 }], [shadowOf(a, { scope: "s", observedAt: T0 })], {
+        scope: "s",
+      });
+      assert.deepEqual(p.observations, []);
+    });
+
+    it("then drops the late B as stale instead of overwriting A", () => {
+      // The shadow after the revert was seen at T2 (recorded as an observation); B was made at T1.
+      const shadow = shadowOf(a, { scope: "s", observedAt: T2 });
+      const p = plan([finding("x", { UpdatedAt: T1, Title: "B" })], [shadow], {
+        scope: "s",
+        lastScanMs: lastScan(T2),
+      });
+      assert.equal(p.sends.length, 0);
+      assert.equal(only(p.skips).action, "stale");
+    });
+  });
+
+  describe("case 4: an empty report has a report time of its own", () => {
+    const gone = shadowOf(finding("gone", { UpdatedAt: T0 }), { scope: "s", observedAt: T0 });
+    const content = new Map([[findingKeyString(gone.key), finding("gone", { UpdatedAt: T0 })]]);
+
+    it("dates the archives of an empty report with its report time", () => {
+      const p = plan([], [], {
+        scope: "s",
+        scopeActive: [gone],
+        archiveContent: content,
+        reportTimeMs: Date.parse(T2),
+      });
+      const archive = only(p.sends);
+      assert.equal(archive.action, "archive");
+      assert.equal(archive.finding.UpdatedAt, T2);
+      assert.equal(p.reportTimeMs, Date.parse(T2));
+    });
+
+    it("archives nothing the scope gained after a late (or redelivered) empty report", () => {
+      const gained = shadowOf(finding("gained", { UpdatedAt: T3 }), { scope: "s", observedAt: T3 });
+      const p = plan([], [], {
+        scope: "s",
+        scopeActive: [gained],
+        archiveContent: new Map([[findingKeyString(gained.key), finding("gained")]]),
+        reportTimeMs: Date.parse(T2),
+        lastScanMs: lastScan(T3),
+      });
+      assert.equal(p.sends.length, 0);
+      assert.equal(only(p.skips).action, "stale");
+    });
+
+    it("has no report time for an empty report nobody dated", () => {
+      assert.equal(plan([], [], { scope: "s" }).reportTimeMs, undefined);
+    });
+
+    it("falls back to the newest UpdatedAt of the findings for a report without a time", () => {
+      const p = plan([finding("a", { UpdatedAt: T1 }), finding("b", { UpdatedAt: T2 })], [], { scope: "s" });
+      assert.equal(p.reportTimeMs, Date.parse(T2));
     });
   });
 });
