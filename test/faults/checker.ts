@@ -129,7 +129,7 @@ export function compareFinding(
     });
   }
   const updatedMs = parseAsffTimestamp(actual.UpdatedAt);
-  if (updatedMs === undefined || (updatedMs < expected.changedMs && !expected.changedByEmptyScan)) {
+  if (updatedMs === undefined || updatedMs < expected.changedMs) {
     out.push({
       kind: "updated-at-regressed",
       findingId: id,

@@ -95,8 +95,6 @@ export interface DriverOptions {
   readonly sequences: number;
   /** Run only this sequence index (reproduction). */
   readonly only?: number;
-  /** Allow the late deliveries the pipeline is known not to order (see docs/reliability.md). */
-  readonly hard?: boolean;
   /** Run a deliberately broken pipeline (the checker's own test). */
   readonly variant?: BrokenVariant;
   /** 12-digit account of sequence 0; sequence i uses base + i. Keeps runs on one server apart. */
@@ -269,7 +267,7 @@ async function runSequence(
   const kind = storeKindOf(index, services.dynamo !== undefined);
   const seq = generateSequence(
     prng.fork("sequence"),
-    { hard: options.hard === true, dynamo: kind === "dynamodb" },
+    { dynamo: kind === "dynamodb" },
     Date.UTC(2026, 0, 1) + index * 3_600_000,
   );
   const accountId = String(options.accountBase + index).padStart(12, "0");
@@ -370,6 +368,8 @@ async function runSequence(
       })),
       scope: scan.scope,
       scopeTargets: [{ accountId, region: REGION }],
+      // The scanner's report time, as the front ends pass it (an empty report has no other).
+      reportTimeMs: scan.timeMs,
     };
     // Arm.
     const armed = serveFaults(step.faults);
@@ -488,7 +488,7 @@ async function runSequence(
           stepKind: step.kind === "deliver" ? `${step.label} delivery (${step.mode})` : step.kind,
           violations,
           sequence: `store ${kind}, account ${accountId}\n${describeSequence(seq)}`,
-          repro: `SHADOWHUB_FAULT_SEED=${options.seed} SHADOWHUB_FAULT_ONLY=${index}${options.hard ? " SHADOWHUB_FAULT_HARD=1" : ""} npm run test:faults   # or: node scripts/run-tests.mjs test/faults`,
+          repro: `SHADOWHUB_FAULT_SEED=${options.seed} SHADOWHUB_FAULT_ONLY=${index} npm run test:faults   # or: node scripts/run-tests.mjs test/faults`,
         };
       }
     }
@@ -557,7 +557,6 @@ export function driverEnv(env: Readonly<Record<string, string | undefined>>): {
   seed: number;
   sequences: number;
   only?: number;
-  hard: boolean;
 } {
   const int = (name: string, fallback: number): number => {
     const raw = env[name];
@@ -571,7 +570,6 @@ export function driverEnv(env: Readonly<Record<string, string | undefined>>): {
     seed: int("SHADOWHUB_FAULT_SEED", 20261125),
     sequences: int("SHADOWHUB_FAULT_SEQUENCES", 200),
     ...(only === undefined || only === "" ? {} : { only: int("SHADOWHUB_FAULT_ONLY", 0) }),
-    hard: env.SHADOWHUB_FAULT_HARD === "1",
   };
 }
 

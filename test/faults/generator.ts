@@ -84,8 +84,6 @@ export type Step =
 
 /** Generator knobs. */
 export interface GeneratorOptions {
-  /** Allow late deliveries the pipeline is known not to order (reverts, scope switches, empty scans). @default false */
-  readonly hard?: boolean;
   /** Whether DynamoDB client faults may be armed. */
   readonly dynamo: boolean;
 }
@@ -99,11 +97,6 @@ export interface Sequence {
 }
 
 const DAY_MS = 86_400_000;
-
-/** Same content, or both absent. */
-function same(a: ProviderContent | undefined, b: ProviderContent | undefined): boolean {
-  return a === undefined || b === undefined ? a === b : sameContent(a, b);
-}
 
 class ScanFactory {
   readonly #current = new Map<string, Map<string, ProviderContent>>();
@@ -177,11 +170,12 @@ class ScanFactory {
       nonEmpty: boolean;
       /** The scanner found nothing (an empty report: everything of the scope is archived). */
       empty?: boolean;
-      /** The scan before the late one and the late one itself, when this scan overtakes it. */
-      afterLate?: {
-        before: ReadonlyMap<string, ProviderContent>;
-        older: ReadonlyMap<string, ProviderContent>;
-      };
+      /**
+       * An earlier scan of the scope: findings whose content differs from it go back to it (each
+       * with probability 1/2) — a revert, A → B → A, the case that needs unchanged observations
+       * recorded when B is delivered last.
+       */
+      revertTo?: ReadonlyMap<string, ProviderContent>;
     },
   ): ScanReport {
     const p = this.prng;
@@ -207,19 +201,9 @@ class ScanFactory {
         this.#current.set(from, rest);
       }
     }
-    // Keep a late delivery unambiguous (see docs/reliability.md, "Late deliveries"): wherever the
-    // earlier scan changed something, this one must not go back to what was there before, and a
-    // finding the earlier scan added or changed stays reported.
-    const late = options.afterLate;
-    if (late !== undefined) {
-      for (const id of new Set([...late.before.keys(), ...late.older.keys()])) {
-        const b = late.before.get(id);
-        const o = late.older.get(id);
-        if (same(b, o)) continue;
-        const n = next.get(id);
-        if (o !== undefined && (n === undefined || same(n, b))) next.set(id, o);
-        if (o === undefined && same(n, b)) next.delete(id);
-      }
+    for (const [id, earlier] of options.revertTo ?? []) {
+      const now = next.get(id);
+      if (now !== undefined && !sameContent(now, earlier) && p.chance(0.5)) next.set(id, earlier);
     }
     if (options.empty === true) next.clear();
     else if (options.nonEmpty && next.size === 0) {
@@ -285,7 +269,6 @@ export function generateSequence(p: Prng, options: GeneratorOptions, startMs: nu
   const steps: Step[] = [];
   const delivered: ScanReport[] = [];
   const present = new Set<string>();
-  const emptyAt = new Map<string, number>();
   const deliver = (scan: ScanReport, label: "new" | "duplicate" | "late" | "early"): void => {
     const mode = p.chance(0.1) ? "concurrent-twin" : "once";
     steps.push({
@@ -297,8 +280,6 @@ export function generateSequence(p: Prng, options: GeneratorOptions, startMs: nu
       concurrency: p.int(1, 3),
     });
     for (const id of scan.findings.keys()) present.add(id);
-    if (scan.findings.size === 0)
-      emptyAt.set(scan.scope, Math.max(scan.timeMs, emptyAt.get(scan.scope) ?? 0));
   };
   const count = big ? p.int(3, 5) : p.int(4, 9);
   for (let i = 0; i < count; i++) {
@@ -311,27 +292,18 @@ export function generateSequence(p: Prng, options: GeneratorOptions, startMs: nu
     } else if (kind === "customer" && present.size > 0) {
       steps.push({ kind: "customer", update: customerUpdate(p, [...present]) });
     } else if (kind === "duplicate" && delivered.length > 0) {
-      // An empty report carries no time: redelivered, it is news again, and its archives cannot
-      // tell a redelivered older report from news. Outside hard mode, duplicates are of non-empty
-      // reports newer than the last empty one of their scope.
-      const candidates =
-        options.hard === true
-          ? delivered
-          : delivered.filter(
-              (s) => s.findings.size > 0 && s.timeMs >= (emptyAt.get(s.scope) ?? Number.NEGATIVE_INFINITY),
-            );
-      if (candidates.length > 0) deliver(p.pick(candidates), "duplicate");
+      // Any earlier report, empty ones and ones older than a later scan of their scope included
+      // (SQS delivers at least once, and late).
+      deliver(p.pick(delivered), "duplicate");
     } else if (kind === "late") {
-      // Two scans of one scope; the newer is delivered first, the older arrives late.
+      // Two scans of one scope; the newer is delivered first, the older arrives late. Either may
+      // be empty, move findings from the other scope, or return to an earlier state (a revert).
       const before = factory.snapshot(scope);
-      const older = factory.next(scope, {
-        allowSwitch: options.hard === true,
-        nonEmpty: options.hard !== true,
-      });
+      const older = factory.next(scope, { allowSwitch: true, nonEmpty: false });
       const newer = factory.next(scope, {
-        allowSwitch: options.hard === true,
-        nonEmpty: options.hard !== true,
-        ...(options.hard === true ? {} : { afterLate: { before, older: older.findings } }),
+        allowSwitch: true,
+        nonEmpty: false,
+        ...(p.chance(0.3) ? { revertTo: before } : {}),
       });
       delivered.push(older, newer);
       deliver(newer, "early");

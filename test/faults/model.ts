@@ -77,11 +77,6 @@ export interface ExpectedFinding {
    * `UpdatedAt` can never be older than this (an unchanged rescan is rightly not sent).
    */
   readonly changedMs: number;
-  /**
-   * True when the last change was an archive by an empty scan: an empty report carries no time
-   * the pipeline can read, so Security Hub's `UpdatedAt` then only moves by the minimum.
-   */
-  readonly changedByEmptyScan: boolean;
   /** Name of that scan. */
   readonly decidedBy: string;
   readonly customer: CustomerValues;
@@ -123,7 +118,6 @@ export function replayScans(scans: readonly ScanReport[]): Map<string, ProviderS
         scope: scan.scope,
         observedMs: scan.timeMs,
         changedMs: same ? was.changedMs : scan.timeMs,
-        changedByEmptyScan: same ? was.changedByEmptyScan : false,
         decidedBy: scan.name,
       });
     }
@@ -134,7 +128,6 @@ export function replayScans(scans: readonly ScanReport[]): Map<string, ProviderS
           recordState: "ARCHIVED",
           observedMs: scan.timeMs,
           changedMs: scan.timeMs,
-          changedByEmptyScan: scan.findings.size === 0,
           decidedBy: scan.name,
         });
       }
