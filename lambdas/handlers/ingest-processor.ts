@@ -20,6 +20,7 @@ import { describeError, InputError, ShadowhubError, TransientError } from "../co
 import { buildConversionContext, parseProductArn } from "../core/parsers/context.ts";
 import { convertReport } from "../core/parsers/convert.ts";
 import type { ParserRegistry } from "../core/parsers/registry.ts";
+import { reportTimeMs } from "../core/pipeline/report-time.ts";
 import { classifyFindingError } from "../core/pipeline/retry.ts";
 import { type ImportReport, runImport } from "../pipeline/import-run.ts";
 import type { Clock } from "../ports/clock.ts";
@@ -227,6 +228,8 @@ export function createIngestProcessor(deps: IngestDeps): (record: SQSRecord) => 
         conversionFailures: converted.failures,
         ...(resolved.scope === undefined ? {} : { scope: resolved.scope }),
         scopeTargets: [{ accountId: target.accountId, region: target.region }],
+        // The scanner's time; for an undated report the conversion's clock, as its findings have.
+        reportTimeMs: reportTimeMs(converted, nowMs),
       },
       {
         store: deps.store,

@@ -17,6 +17,7 @@ import type { ConversionContext, ConversionFailure } from "../../core/parsers/co
 import { convertReport } from "../../core/parsers/convert.ts";
 import type { createRegistry } from "../../core/parsers/registry.ts";
 import type { IncomingFinding } from "../../core/pipeline/plan.ts";
+import { type DatedReport, importReportTimeMs } from "../../core/pipeline/report-time.ts";
 import { type ImportReport, runImport } from "../../pipeline/import-run.ts";
 import {
   DEFAULT_STATE_DIR,
@@ -193,6 +194,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   // Parse: one unreadable report never stops the others.
   const findings: IncomingFinding[] = [];
   const conversionFailures: ConversionFailure[] = [];
+  const converted: DatedReport[] = [];
   for (const path of positionals) {
     let content: Uint8Array;
     try {
@@ -210,6 +212,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
       overrideIdentity: values["override-identity"] === true,
     });
     for (const finding of result.findings) findings.push({ finding, source: path });
+    converted.push({
+      findings: result.findings,
+      ...(result.reportTime === undefined ? {} : { reportTime: result.reportTime }),
+    });
     conversionFailures.push(...result.failures);
   }
 
@@ -240,6 +246,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
         conversionFailures,
         ...(values.scope === undefined ? {} : { scope: values.scope }),
         scopeTargets: [ctx],
+        // The newest report's own time; for undated reports the conversion's clock, as their findings have.
+        reportTimeMs: importReportTimeMs(converted, ctx.nowMs),
       },
       {
         store: opened.store,

@@ -76,6 +76,11 @@ export interface ConversionResult {
   readonly format?: string;
   readonly findings: AwsSecurityFinding[];
   readonly failures: ConversionFailure[];
+  /**
+   * The report's own time (ASFF timestamp) where its format has one (see `report-time.ts`): the
+   * only time an empty report has. Absent for an unreadable or undated report.
+   */
+  readonly reportTime?: string;
 }
 
 /** Switches that change what a parser emits (all optional, all off by default). */
@@ -136,4 +141,9 @@ export interface ReportParser {
    * the first item. Without it, `convertReportBatches` calls `parse`.
    */
   parseItems?(document: unknown, context: ParseContext): Iterable<ParseItem>;
+  /**
+   * Optional: when the report was made (an ASFF timestamp), if the document says. Dates an empty
+   * report, which has no finding to carry a time. Built-in formats have it without this hook.
+   */
+  reportTime?(document: unknown): string | undefined;
 }

@@ -27,6 +27,7 @@ import {
   type FindingValidator,
 } from "./finalize.ts";
 import { createRegistry, type ParserRegistry } from "./registry.ts";
+import { reportTimeOf } from "./report-time.ts";
 import { type ParseLimits, parseReport } from "./safe-json.ts";
 
 /** Options of `convertReport`. */
@@ -151,7 +152,20 @@ export function convertReport(
       failures: [failureFrom(source, error, `${parser.name} format`)],
     };
   }
-  return { source, format: parser.name, findings, failures: [...parseFailures, ...finalizeFailures] };
+  let reportTime: string | undefined;
+  try {
+    reportTime = reportTimeOf(parser, document);
+  } catch (error) {
+    // Undated, the report must not archive anything: a report-level failure says so.
+    finalizeFailures.push(failureFrom(source, error, `${parser.name} report time`));
+  }
+  return {
+    source,
+    format: parser.name,
+    findings,
+    failures: [...parseFailures, ...finalizeFailures],
+    ...(reportTime === undefined ? {} : { reportTime }),
+  };
 }
 
 function keep(step: FinalizeStep, findings: AwsSecurityFinding[], failures: ConversionFailure[]): void {
