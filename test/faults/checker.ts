@@ -129,11 +129,11 @@ export function compareFinding(
     });
   }
   const updatedMs = parseAsffTimestamp(actual.UpdatedAt);
-  if (updatedMs === undefined || updatedMs < expected.changedMs) {
+  if (updatedMs === undefined || updatedMs < expected.updatedAtFloorMs) {
     out.push({
       kind: "updated-at-regressed",
       findingId: id,
-      message: `UpdatedAt ${actual.UpdatedAt} is older than the last change the model knows (${new Date(expected.changedMs).toISOString()})`,
+      message: `UpdatedAt ${actual.UpdatedAt} is older than the last change the model knows (${new Date(expected.updatedAtFloorMs).toISOString()})`,
     });
   }
   return out;

@@ -1,8 +1,7 @@
 /**
  * `npm run test:faults`: the seeded randomized fault driver against the reference model, and the
  * proof that its checker fails a broken pipeline. Knobs: SHADOWHUB_FAULT_SEED,
- * SHADOWHUB_FAULT_SEQUENCES (default 220), SHADOWHUB_FAULT_ONLY (one sequence index),
- * SHADOWHUB_FAULT_HARD=1 (late deliveries the pipeline is known not to order),
+ * SHADOWHUB_FAULT_SEQUENCES (default 200), SHADOWHUB_FAULT_ONLY (one sequence index),
  * SHADOWHUB_FAULT_NO_DYNAMODB=1 (skip DynamoDB Local), SHADOWHUB_FAULT_REPORT=FILE (figures as JSON).
  */
 import assert from "node:assert/strict";
@@ -81,7 +80,9 @@ describe("fault driver: the pipeline under faults matches the reference model", 
       sequences: 25,
       accountBase: 200_000_000_000,
       variant: "drop-failed-findings",
-      stopAfterFailures: 1,
+      // A hidden failure of a scope move with unchanged content shows only as an UpdatedAt older
+      // than the move (updated-at-regressed); look at the first three broken sequences for a loss.
+      stopAfterFailures: 3,
     });
     const kinds = new Set(result.failures.flatMap((x) => x.violations.map((v) => v.kind)));
     assert.ok(

@@ -87,6 +87,30 @@ describe("replayScans", () => {
 });
 
 describe("ReferenceModel", () => {
+  it("raises the UpdatedAt floor only with a delivery that changes the expected state", () => {
+    const model = new ReferenceModel();
+    model.deliver(scan("s1", "A", 1_000, { a: content("A") }));
+    model.deliver(scan("s3", "A", 3_000, { a: content("A") })); // a revert of s2, which is late
+    assert.equal(model.expected().get("a")?.updatedAtFloorMs, 1_000);
+    model.deliver(scan("s2", "A", 2_000, { a: content("B") }));
+    const a = model.expected().get("a");
+    // The replay dates the last change at s3 (B → A), but Security Hub never held B.
+    assert.equal(a?.changedMs, 3_000);
+    assert.equal(a?.updatedAtFloorMs, 1_000);
+    assert.equal(a?.content.title, "A");
+  });
+
+  it("raises the UpdatedAt floor to the replay's last change when a late delivery changes the state", () => {
+    const model = new ReferenceModel();
+    model.deliver(scan("s1", "A", 1_000, { a: content("A") }));
+    model.deliver(scan("s3", "A", 3_000, {})); // archives a
+    model.deliver(scan("s2", "A", 2_000, { a: content("B") })); // late: archived content becomes B
+    const a = model.expected().get("a");
+    assert.equal(a?.recordState, "ARCHIVED");
+    assert.equal(a?.content.title, "B");
+    assert.equal(a?.updatedAtFloorMs, 3_000);
+  });
+
   it("counts a redelivered scan once and keeps customer values over provider updates", () => {
     const model = new ReferenceModel();
     const s1 = scan("s1", "A", 1_000, { a: content("a1", "LOW") });

@@ -79,10 +79,23 @@ export interface ExpectedFinding {
   readonly changedMs: number;
   /** Name of that scan. */
   readonly decidedBy: string;
+  /**
+   * The earliest `UpdatedAt` Security Hub may hold: `changedMs` as of the last delivery that
+   * changed the expected provider state (content, RecordState, scope). A delivery that leaves
+   * that state as it was does not raise it, even when the scan-time replay now dates the last
+   * change later: after A → B → A with B delivered last, Security Hub rightly never received B
+   * (stale) nor the second A (unchanged), so its `UpdatedAt` stays that of the first A.
+   */
+  readonly updatedAtFloorMs: number;
   readonly customer: CustomerValues;
 }
 
-type ProviderState = Omit<ExpectedFinding, "customer">;
+type ProviderState = Omit<ExpectedFinding, "customer" | "updatedAtFloorMs">;
+
+/** Content, RecordState and scope: what a delivery must change for Security Hub to be updated. */
+function sameState(a: ProviderState, b: ProviderState): boolean {
+  return a.recordState === b.recordState && a.scope === b.scope && sameContent(a.content, b.content);
+}
 
 /** True when two contents are the same provider content (what the pipeline's hash covers). */
 export function sameContent(a: ProviderContent, b: ProviderContent): boolean {
@@ -140,6 +153,7 @@ export function replayScans(scans: readonly ScanReport[]): Map<string, ProviderS
 export class ReferenceModel {
   readonly #scans = new Map<string, ScanReport>();
   readonly #customer = new Map<string, CustomerValues>();
+  readonly #floor = new Map<string, number>();
   #provider = new Map<string, ProviderState>();
 
   /** A scan was delivered (again, perhaps, or late). */
@@ -151,6 +165,7 @@ export class ReferenceModel {
     // Security Hub's automatic workflow reset on reappearance (spec: ARCHIVED → ACTIVE).
     for (const [id, now] of this.#provider) {
       const was = before.get(id);
+      if (was === undefined || !sameState(was, now)) this.#floor.set(id, now.changedMs);
       const customer = this.#customer.get(id);
       if (
         was?.recordState === "ARCHIVED" &&
@@ -180,7 +195,13 @@ export class ReferenceModel {
   /** Finding Id → what Security Hub should hold. */
   expected(): Map<string, ExpectedFinding> {
     const out = new Map<string, ExpectedFinding>();
-    for (const [id, p] of this.#provider) out.set(id, { ...p, customer: this.#customer.get(id) ?? {} });
+    for (const [id, p] of this.#provider) {
+      out.set(id, {
+        ...p,
+        updatedAtFloorMs: this.#floor.get(id) ?? p.changedMs,
+        customer: this.#customer.get(id) ?? {},
+      });
+    }
     return out;
   }
 
