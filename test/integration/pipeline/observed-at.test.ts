@@ -149,8 +149,17 @@ describe("observedAt survives the SQLite shadow between imports", () => {
       [finding("gone", { Title: "changed" })].map(at(T_PLUS(-1))),
       ids,
     );
-    assert.deepEqual(counts(stale.report), { stale: 2 }, "the old reappearance and the old absence");
+    // The report is late (older than the scope's last scan): "gone" ends ARCHIVED whatever it
+    // says, which is what the shadow holds with that content (unchanged); "kept" was observed
+    // after this scan, so its absence is stale.
+    assert.deepEqual(
+      counts(stale.report),
+      { stale: 1, unchanged: 1 },
+      "the old reappearance and the old absence",
+    );
     assert.equal(stale.hub.get("kept")?.RecordState, "ACTIVE");
+    assert.equal(stale.hub.get("gone")?.RecordState, "ARCHIVED");
+    assert.equal(stale.hub.get("gone")?.UpdatedAt, T_PLUS(2));
   });
 });
 
