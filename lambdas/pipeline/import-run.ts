@@ -200,12 +200,13 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
   const protectedIds = new Set(
     conversionFailures.flatMap((f) => (f.findingId === undefined ? [] : [f.findingId])),
   );
+  const pairs = input.scope === undefined ? [] : pairsOf(keys, input.scopeTargets);
   if (input.scope !== undefined) {
     const unreadable = conversionFailures.filter((f) => f.findingId === undefined).map((f) => f.source);
     if (unreadable.length > 0) {
       archiveSkipped = `not archiving in scope '${input.scope}': ${[...new Set(unreadable)].join(", ")} could not be read`;
     } else {
-      for (const pair of pairsOf(keys, input.scopeTargets)) {
+      for (const pair of pairs) {
         for await (const record of deps.store.listActiveInScope(input.scope, pair.accountId, pair.region)) {
           scopeActive.push(record);
         }
@@ -214,7 +215,6 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
   }
   // The scope's last scan time per pair: a report older than it is late (see planImport).
   const lastScanMs = new Map<string, number>();
-  const pairs = input.scope === undefined ? [] : pairsOf(keys, input.scopeTargets);
   for (const pair of pairs) {
     const record = await deps.store.getScope(input.scope as string, pair.accountId, pair.region);
     const ms = parseAsffTimestamp(record?.lastScanAt);
