@@ -135,6 +135,15 @@ export function sanitize(value: unknown): unknown {
   return undefined;
 }
 
+/**
+ * `/\S/.test(s)` (ASFF's non-blank rule) without a regular-expression call for the usual string,
+ * whose first character is printable ASCII.
+ */
+function isNonBlankText(s: string): boolean {
+  const c = s.charCodeAt(0);
+  return (c > 0x20 && c < 0x7f) || /\S/.test(s);
+}
+
 // One report carries one or two distinct times on every finding: remember the last few.
 const timestampMemo = new Map<string, string | undefined>();
 
@@ -151,7 +160,7 @@ export function sanitizeInPlace(value: unknown): unknown {
     const s = stripControl(value);
     // ≤ 6 bytes of JSON per UTF-16 unit (`\u001f`), plus quotes and a separator
     sizeBound += s.length * 6 + 3;
-    return /\S/.test(s) ? s : undefined;
+    return isNonBlankText(s) ? s : undefined;
   }
   if (typeof value === "number") {
     sizeBound += 25;
@@ -173,7 +182,10 @@ export function sanitizeInPlace(value: unknown): unknown {
   }
   if (isObject(value)) {
     let any = false;
-    for (const key of Object.keys(value)) {
+    // for-in instead of Object.keys: no key array per object (a finding has dozens); deleting the
+    // current key during the walk is allowed, and own keys only are visited.
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
       if (key === "__proto__") {
         delete value[key];
         continue;
