@@ -44,6 +44,11 @@ export function assignUniqueIds(items: readonly IdentifiedDraft[]): {
     if (group) group.push(item);
     else groups.set(id, [first, item]);
   }
+  if (groups.size === 0) {
+    // Every Id unique (the normal case): sort the Ids natively, reusing the map just built.
+    const ids = [...firstById.keys()].sort();
+    return { drafts: ids.map((id) => (firstById.get(id) as IdentifiedDraft).draft), merged: 0 };
+  }
   const out: FindingDraft[] = [];
   let merged = 0;
   for (const [id, item] of firstById) {
