@@ -14,8 +14,8 @@ import { GetFindingsCommand, type SecurityHubClient } from "@aws-sdk/client-secu
 import type { SQSRecord } from "aws-lambda";
 import { createIngestHandler, type IngestHandler } from "../../lambdas/handlers/ingest.ts";
 import type { Observability } from "../../lambdas/handlers/observability.ts";
+import { envelope, s3NotificationBody, sqsEvent, sqsRecord } from "../helpers/handler-factories.ts";
 import { type HandlerEnvironment, startHandlerEnvironment } from "../integration/handlers/environment.ts";
-import { envelope, s3NotificationBody, sqsEvent, sqsRecord } from "../integration/handlers/factories.ts";
 import {
   ACCOUNT,
   asffFinding,

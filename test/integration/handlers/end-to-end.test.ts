@@ -20,8 +20,8 @@ import {
 import { createIngestHandler, type IngestHandler } from "../../../lambdas/handlers/ingest.ts";
 import type { Observability } from "../../../lambdas/handlers/observability.ts";
 import { type EventSourceMapping, startEventSourceMapping } from "../../helpers/esm-standin.ts";
+import { ACCOUNT, REGION } from "../../helpers/handler-factories.ts";
 import { type HandlerEnvironment, startHandlerEnvironment } from "./environment.ts";
-import { ACCOUNT, REGION } from "./factories.ts";
 
 const silent: Observability = {
   logger: { info: () => {}, warn: () => {}, error: () => {} },

@@ -20,9 +20,9 @@ import { createShadowTable } from "../../../lambdas/adapters/dynamodb/shadow-tab
 import { ENV } from "../../../lambdas/config/names.ts";
 import type { SecurityHubImportedEvent } from "../../../lambdas/core/hub/contracts.ts";
 import { type DynamoDbLocal, dynamoDbLocalClient, startDynamoDbLocal } from "../../helpers/dynamodb-local.ts";
+import { ACCOUNT, PRODUCT_ARN, REGION } from "../../helpers/handler-factories.ts";
 import { type MotoServer, startMoto } from "../../helpers/moto.ts";
 import { startTestServe, type TestServe } from "../../helpers/serve.ts";
-import { ACCOUNT, PRODUCT_ARN, REGION } from "./factories.ts";
 
 export const CREDENTIALS = { accessKeyId: ACCOUNT, secretAccessKey: "local" };
 

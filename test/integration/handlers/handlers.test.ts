@@ -19,7 +19,6 @@ import { createCustomerEditsHandler } from "../../../lambdas/handlers/customer-e
 import { createIngestHandler, type IngestHandler } from "../../../lambdas/handlers/ingest.ts";
 import type { Observability } from "../../../lambdas/handlers/observability.ts";
 import { dynamoDbLocalClient } from "../../helpers/dynamodb-local.ts";
-import { type HandlerEnvironment, startHandlerEnvironment } from "./environment.ts";
 import {
   ACCOUNT,
   asffFinding,
@@ -29,7 +28,8 @@ import {
   s3NotificationBody,
   sqsEvent,
   sqsRecord,
-} from "./factories.ts";
+} from "../../helpers/handler-factories.ts";
+import { type HandlerEnvironment, startHandlerEnvironment } from "./environment.ts";
 
 /** Records what the handler logs and counts. */
 function recorder(): Observability & { counts: Map<string, number>; errors: string[] } {

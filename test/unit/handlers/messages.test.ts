@@ -5,7 +5,7 @@ import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { InputError } from "../../../lambdas/core/errors.ts";
 import { customerChangedAttributes } from "../../../lambdas/handlers/customer-edits-detect.ts";
 import { parseMessage, scopeFromKey } from "../../../lambdas/handlers/messages.ts";
-import { envelope, s3NotificationBody } from "./factories.ts";
+import { envelope, s3NotificationBody } from "../../helpers/handler-factories.ts";
 
 describe("parseMessage", () => {
   it("reads an inline envelope with its settings", () => {
