@@ -20,6 +20,7 @@ import {
 import { createIngestHandler, type IngestHandler } from "../../../lambdas/handlers/ingest.ts";
 import type { Observability } from "../../../lambdas/handlers/observability.ts";
 import { type EventSourceMapping, startEventSourceMapping } from "../../helpers/esm-standin.ts";
+import { receiveEvents } from "../../helpers/eventbridge-queue.ts";
 import { ACCOUNT, REGION } from "../../helpers/handler-factories.ts";
 import { type HandlerEnvironment, startHandlerEnvironment } from "./environment.ts";
 
@@ -109,17 +110,11 @@ describe("report → S3 → SQS → ingest Lambda → Security Hub → EventBrid
     assert.ok(ids.length > 0, "Security Hub holds the findings");
     for (const finding of found.Findings ?? []) assert.equal(finding.AwsAccountId, ACCOUNT);
 
-    const events: { source: string; detail: { findings: { Id: string }[] } }[] = [];
-    for (let attempt = 0; attempt < 20 && events.length < ids.length; attempt++) {
-      const out = await world.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: world.eventsQueueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-        }),
-      );
-      events.push(...(out.Messages ?? []).map((m: Message) => JSON.parse(m.Body ?? "{}")));
-    }
+    const events = await receiveEvents<{ source: string; detail: { findings: { Id: string }[] } }>(
+      world.sqs,
+      world.eventsQueueUrl,
+      (received) => received.length >= ids.length,
+    );
     assert.deepEqual(
       events.map((e) => e.detail.findings[0]?.Id).sort(),
       [...ids].sort(),

@@ -8,18 +8,14 @@
  * `AWS_ENDPOINT_URL_SECURITYHUB` overrides, which the SDK clients read themselves.
  */
 
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from "@aws-sdk/client-eventbridge";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { createShadowTable } from "../../../lambdas/adapters/dynamodb/shadow-table.ts";
 import { ENV } from "../../../lambdas/config/names.ts";
 import type { SecurityHubImportedEvent } from "../../../lambdas/core/hub/contracts.ts";
 import { type DynamoDbLocal, dynamoDbLocalClient, startDynamoDbLocal } from "../../helpers/dynamodb-local.ts";
+import { routeEventsToQueue } from "../../helpers/eventbridge-queue.ts";
 import { ACCOUNT, PRODUCT_ARN, REGION } from "../../helpers/handler-factories.ts";
 import { type MotoServer, startMoto } from "../../helpers/moto.ts";
 import { startTestServe, type TestServe } from "../../helpers/serve.ts";
@@ -67,27 +63,15 @@ export async function startHandlerEnvironment(name: string): Promise<HandlerEnvi
   const sqs = new SQSClient(common);
   const eventBridge = new EventBridgeClient(common);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const { QueueUrl: eventsQueueUrl } = await sqs.send(
-    new CreateQueueCommand({ QueueName: `events-${name}` }),
-  );
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: eventsQueueUrl, AttributeNames: ["QueueArn"] }),
-  );
-  await eventBridge.send(new CreateEventBusCommand({ Name: eventBusName }));
-  await eventBridge.send(
-    new PutRuleCommand({
-      Name: "pipeline-events",
-      EventBusName: eventBusName,
-      EventPattern: JSON.stringify({ source: ["shadowhub"] }),
-    }),
-  );
-  await eventBridge.send(
-    new PutTargetsCommand({
-      Rule: "pipeline-events",
-      EventBusName: eventBusName,
-      Targets: [{ Id: "queue", Arn: Attributes?.QueueArn }],
-    }),
-  );
+  const { queueUrl: eventsQueueUrl } = await routeEventsToQueue({
+    eventBridge,
+    sqs,
+    queueName: `events-${name}`,
+    ruleName: "pipeline-events",
+    eventBusName,
+    createBus: true,
+    eventPattern: { source: ["shadowhub"] },
+  });
   eventBridge.destroy();
 
   const env: Record<string, string> = {
@@ -118,7 +102,7 @@ export async function startHandlerEnvironment(name: string): Promise<HandlerEnvi
     bucket,
     tableName,
     eventBusName,
-    eventsQueueUrl: eventsQueueUrl ?? "",
+    eventsQueueUrl,
     s3,
     sqs,
     stop: async () => {

@@ -11,7 +11,6 @@ import {
   GetFindingsCommand,
   type SecurityHubClient,
 } from "@aws-sdk/client-securityhub";
-import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { DynamoDbShadowStore } from "../../../lambdas/adapters/dynamodb/dynamodb-shadow-store.ts";
 import { ConfigurationError } from "../../../lambdas/core/errors.ts";
 import { findingKeyString } from "../../../lambdas/core/hub/contracts.ts";
@@ -19,6 +18,7 @@ import { createCustomerEditsHandler } from "../../../lambdas/handlers/customer-e
 import { createIngestHandler, type IngestHandler } from "../../../lambdas/handlers/ingest.ts";
 import type { Observability } from "../../../lambdas/handlers/observability.ts";
 import { dynamoDbLocalClient } from "../../helpers/dynamodb-local.ts";
+import { receiveEvents } from "../../helpers/eventbridge-queue.ts";
 import {
   ACCOUNT,
   asffFinding,
@@ -190,18 +190,15 @@ describe("Lambda handlers against DynamoDB Local, serve and moto", () => {
 
     it("publishes the pipeline's own events to the configured bus (moto) with its own source", async () => {
       await ingest(sqsEvent(sqsRecord({ body: envelope({ report: [asffFinding("evented")] }) })));
-      const bodies: string[] = [];
-      for (let i = 0; i < 10 && !bodies.some((b) => b.includes("evented")); i++) {
-        const out = await world.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: world.eventsQueueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 1,
-          }),
-        );
-        bodies.push(...(out.Messages ?? []).map((m) => m.Body ?? ""));
-      }
-      const event = bodies.map((b) => JSON.parse(b)).find((e) => e.detail?.findings?.[0]?.Id === "evented");
+      type Published = { source?: string; "detail-type"?: string; detail?: { findings?: { Id?: string }[] } };
+      const isEvented = (e: Published) => e.detail?.findings?.[0]?.Id === "evented";
+      const events = await receiveEvents<Published>(
+        world.sqs,
+        world.eventsQueueUrl,
+        (r) => r.some(isEvented),
+        10,
+      );
+      const event = events.find(isEvented);
       assert.equal(event?.source, "shadowhub");
       assert.equal(event?.["detail-type"], "Security Hub Findings - Imported");
     });

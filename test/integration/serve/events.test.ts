@@ -8,21 +8,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from "@aws-sdk/client-eventbridge";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand } from "@aws-sdk/client-securityhub";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SecurityHubImportedEvent } from "../../../lambdas/core/hub/contracts.ts";
 import { ManualClock } from "../../../lambdas/ports/clock.ts";
+import { receiveEvents, routeEventsToQueue } from "../../helpers/eventbridge-queue.ts";
 import { type MotoServer, startMoto } from "../../helpers/moto.ts";
 import { startTestServe } from "../../helpers/serve.ts";
 import { makeFinding, productArnFor } from "./scenarios.ts";
@@ -115,51 +106,28 @@ describe("serve: events forwarded to EventBridge (moto_server)", () => {
       hubOptions: { eventBridge: { endpoint: moto.endpoint, region, eventBusName: "findings" } },
     });
     try {
-      await eb.send(new CreateEventBusCommand({ Name: "findings" }));
-      const queue = await sqs.send(new CreateQueueCommand({ QueueName: "imported-findings" }));
-      const attrs = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ["QueueArn"] }),
-      );
-      await eb.send(
-        new PutRuleCommand({
-          Name: "securityhub-imported",
-          EventBusName: "findings",
-          // moto 5.2 does not match patterns inside arrays (detail.findings[].ProductArn), so the
-          // rule filters on source and detail-type only.
-          EventPattern: JSON.stringify({
-            source: ["aws.securityhub"],
-            "detail-type": ["Security Hub Findings - Imported"],
-          }),
-        }),
-      );
-      await eb.send(
-        new PutTargetsCommand({
-          Rule: "securityhub-imported",
-          EventBusName: "findings",
-          Targets: [{ Id: "queue", Arn: attrs.Attributes?.QueueArn }],
-        }),
-      );
+      const { queueUrl } = await routeEventsToQueue({
+        eventBridge: eb,
+        sqs,
+        queueName: "imported-findings",
+        ruleName: "securityhub-imported",
+        eventBusName: "findings",
+        createBus: true,
+        // moto 5.2 does not match patterns inside arrays (detail.findings[].ProductArn), so the
+        // rule filters on source and detail-type only.
+        eventPattern: { source: ["aws.securityhub"], "detail-type": ["Security Hub Findings - Imported"] },
+      });
       // 12 findings: two PutEvents calls (10 + 2 entries).
       const findings = Array.from({ length: 12 }, (_, i) => makeFinding(ACCOUNT, `eb-${i}`));
       const out = await serve.client().send(new BatchImportFindingsCommand({ Findings: findings }));
       assert.equal(out.SuccessCount, 12);
 
-      const received: {
+      const received = await receiveEvents<{
         source: string;
         "detail-type": string;
         resources: string[];
         detail: { findings: { Id: string }[] };
-      }[] = [];
-      for (let attempt = 0; attempt < 20 && received.length < 12; attempt++) {
-        const batch = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queue.QueueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 1,
-          }),
-        );
-        for (const m of batch.Messages ?? []) received.push(JSON.parse(m.Body ?? "{}"));
-      }
+      }>(sqs, queueUrl, (r) => r.length >= 12);
       assert.equal(received.length, 12);
       const ids = received.map((e) => e.detail.findings[0]?.Id).sort();
       assert.deepEqual(ids, findings.map((f) => f.Id).sort());
