@@ -310,33 +310,47 @@ class TimingLimiter implements RateLimiter {
 interface ServeProcess {
   readonly child: ChildProcess;
   readonly url: string;
+  /**
+   * serve's live heap: the size after its last full (mark-compact) GC, from `--trace-gc`, in MB.
+   * RSS moves with V8's heap sizing and fragmentation; this is the figure a leak grows.
+   */
+  liveHeapMb(): number | undefined;
 }
+
+/** `... Mark-Compact 150.2 (170.5) -> 120.1 (160.3) MB, ...` → 120.1 (V8's --trace-gc line). */
+const MARK_COMPACT = /Mark-Compact[^>]*-> ([\d.]+) \(/;
 
 async function startServe(): Promise<ServeProcess> {
   const child = spawn(
     process.execPath,
-    [join(ROOT, "bin/shadowhub.mjs"), "serve", "--port", "0", "--quota"],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    ["--trace-gc", join(ROOT, "bin/shadowhub.mjs"), "serve", "--port", "0", "--quota"],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
     if (stderr.length > 20_000) stderr = stderr.slice(-10_000);
   });
+  let liveHeapMb: number | undefined;
+  let partial = "";
+  let onUrl: ((url: string) => void) | undefined;
+  // Read serve's stdout line by line for as long as it runs (the GC trace keeps coming).
+  child.stdout?.on("data", (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      const gc = MARK_COMPACT.exec(line);
+      if (gc?.[1] !== undefined) liveHeapMb = Number(gc[1]);
+      const listening = /listening on (http:\/\/\S+)/.exec(line);
+      if (listening?.[1] !== undefined) onUrl?.(listening[1]);
+    }
+  });
   const url = await new Promise<string>((resolve, reject) => {
-    let stdout = "";
     const timer = setTimeout(() => reject(new Error(`serve did not start in 30 s: ${stderr}`)), 30_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
+    onUrl = (found) => {
+      clearTimeout(timer);
+      resolve(found);
+    };
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code} before listening: ${stderr}`));
@@ -345,7 +359,7 @@ async function startServe(): Promise<ServeProcess> {
   child.on("exit", (code, signal) => {
     if (!stopping) log(`serve exited unexpectedly (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`);
   });
-  return { child, url };
+  return { child, url, liveHeapMb: () => liveHeapMb };
 }
 let stopping = false;
 /** The serve process, so that a failed run does not leave it behind. */
@@ -476,7 +490,12 @@ async function main(): Promise<number> {
   /** Ids whose customer update ended in an error after which it is unknown whether it applied. */
   const customerUncertain = new Set<string>();
 
-  const rss = () => ({ serve: rssOf(serve.child.pid), importer: process.memoryUsage().rss });
+  const rss = () => ({
+    serve: rssOf(serve.child.pid),
+    serveLiveHeapMb: serve.liveHeapMb(),
+    importer: process.memoryUsage().rss,
+  });
+  const heap = (m: number | undefined) => (m === undefined ? "n/a (no full GC yet)" : `${m.toFixed(0)} MB`);
   const rssStart = rss();
   log(
     `soak: ${opts.minutes} min, seed ${opts.seed}, ${opts.importers} importers, ${opts.scopes} scopes × ${opts.pool} findings (change ${opts.change}, remove ${opts.remove}), a fault every ${opts.faultEvery} s and a 429 burst every ${opts.throttleEvery} s, serve ${serve.url} (pid ${serve.child.pid}, quota on)`,
@@ -485,9 +504,12 @@ async function main(): Promise<number> {
   const startMs = Date.now();
   const endMs = startMs + opts.minutes * 60_000;
   const cpuStart = process.cpuUsage();
-  const rssSeries: { minute: number; serve: number | undefined; importer: number }[] = [
-    { minute: 0, ...rssStart },
-  ];
+  const rssSeries: {
+    minute: number;
+    serve: number | undefined;
+    serveLiveHeapMb: number | undefined;
+    importer: number;
+  }[] = [{ minute: 0, ...rssStart }];
   const serveCpuStart = cpuOf(serve.child.pid);
   let lastMinute = { calls: 0, atMs: startMs, serveCpu: serveCpuStart, cpu: process.cpuUsage(), waitMs: 0 };
   const minuteTimer = setInterval(() => {
@@ -513,7 +535,7 @@ async function main(): Promise<number> {
       waitMs: limiter.waitMs,
     };
     log(
-      `minute ${minute}: BatchImportFindings ${rate.toFixed(1)}/s (${(rate / QUOTA_PER_SECOND).toFixed(2)} of the quota), RSS serve ${mb(r.serve)}, importers ${mb(r.importer)} (heap ${mb(process.memoryUsage().heapUsed)}), CPU serve ${servePct}, importers ${importerPct} of a core, limiter waits ${waitedS.toFixed(0)} s, rate ${limiter.inner.currentRate(ACCOUNT, REGION).toFixed(1)}/s, scans ${figures.scans}, sent ${figures.created + figures.updated + figures.archived}`,
+      `minute ${minute}: BatchImportFindings ${rate.toFixed(1)}/s (${(rate / QUOTA_PER_SECOND).toFixed(2)} of the quota), RSS serve ${mb(r.serve)} (live heap ${heap(r.serveLiveHeapMb)}), importers ${mb(r.importer)} (heap ${mb(process.memoryUsage().heapUsed)}), CPU serve ${servePct}, importers ${importerPct} of a core, limiter waits ${waitedS.toFixed(0)} s, rate ${limiter.inner.currentRate(ACCOUNT, REGION).toFixed(1)}/s, scans ${figures.scans}, sent ${figures.created + figures.updated + figures.archived}`,
     );
   }, 60_000);
 
@@ -723,10 +745,13 @@ async function main(): Promise<number> {
     Object.entries(armed).map(([k, n]) => [k, n - (unconsumed[k] ?? 0)]),
   );
   log(
-    `RSS end: serve ${mb(rssEnd.serve)}, importers ${mb(rssEnd.importer)} (importers' peak ${mb(process.resourceUsage().maxRSS * 1024)})`,
+    `RSS end: serve ${mb(rssEnd.serve)} (live heap ${heap(rssEnd.serveLiveHeapMb)}), importers ${mb(rssEnd.importer)} (importers' peak ${mb(process.resourceUsage().maxRSS * 1024)})`,
   );
   log(
     `RSS by minute (serve / importers): ${rssSeries.map((r) => `${r.minute}: ${mb(r.serve)} / ${mb(r.importer)}`).join(", ")}`,
+  );
+  log(
+    `serve live heap by minute: ${rssSeries.map((r) => `${r.minute}: ${heap(r.serveLiveHeapMb)}`).join(", ")}`,
   );
   const serveCpu =
     serveCpuStart === undefined || serveCpuEnd === undefined ? undefined : serveCpuEnd - serveCpuStart;
