@@ -44,15 +44,18 @@ export const HOUSE_RUNTIME_FILES = [
   { from: join("lambdas", "core", "asff", LAZY_CHUNK_DIR), to: LAZY_CHUNK_DIR },
 ] as const;
 
+/** The copy script the hooks run with Node (`cp -R` and `mkdir -p` are not on every platform). */
+export const COPY_DIR_SCRIPT = join(PROJECT_ROOT, "lib", "copy-dir.mjs");
+
 /**
- * Shell commands that copy {@link HOUSE_RUNTIME_FILES} from `inputDir` (the project root) into
+ * Commands that copy {@link HOUSE_RUNTIME_FILES} from `inputDir` (the project root) into
  * `outputDir` (the bundle): 111 files, 2.3 MB (0.26 MB gzip), none loaded until a finding needs it.
+ * They run the Node that runs the synth ({@link COPY_DIR_SCRIPT}), so they work on Windows too.
  */
 export function copyRuntimeFilesCommands(inputDir: string, outputDir: string): string[] {
-  return HOUSE_RUNTIME_FILES.flatMap(({ from, to }) => [
-    `mkdir -p "${join(outputDir, to)}"`,
-    `cp -R "${join(inputDir, from)}/." "${join(outputDir, to)}"`,
-  ]);
+  return HOUSE_RUNTIME_FILES.map(
+    ({ from, to }) => `node "${COPY_DIR_SCRIPT}" "${join(inputDir, from)}" "${join(outputDir, to)}"`,
+  );
 }
 
 /** The house commands, then the caller's. */
