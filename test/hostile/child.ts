@@ -10,10 +10,10 @@
  *   one SQS event holding one record per body; result `{failed: [index…], errors: [text…]}`.
  */
 import { PassThrough } from "node:stream";
-import type { SQSRecord } from "aws-lambda";
 import { main } from "../../lambdas/cli/main.ts";
 import { createIngestHandler } from "../../lambdas/handlers/ingest.ts";
 import type { Observability } from "../../lambdas/handlers/observability.ts";
+import { sqsRecord } from "../helpers/handler-factories.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
@@ -26,25 +26,6 @@ function sink(limit: number): { stream: PassThrough; text(): string; bytes(): nu
     bytes += c.length;
   });
   return { stream, text: () => Buffer.concat(chunks).toString("utf8"), bytes: () => bytes };
-}
-
-function record(body: string, index: number): SQSRecord {
-  return {
-    messageId: `hostile-${index}`,
-    receiptHandle: `receipt-${index}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: "1",
-      SentTimestamp: "1764000000000",
-      SenderId: "AIDAEXAMPLE",
-      ApproximateFirstReceiveTimestamp: "1764000000001",
-    },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:shadowhub-ingest",
-    awsRegion: "us-east-1",
-  };
 }
 
 async function work(mode: string, args: unknown): Promise<unknown> {
@@ -69,7 +50,9 @@ async function work(mode: string, args: unknown): Promise<unknown> {
     };
     const handler = createIngestHandler(process.env, { observability });
     try {
-      const response = await handler({ Records: bodies.map(record) });
+      const response = await handler({
+        Records: bodies.map((body, index) => sqsRecord({ body, messageId: `hostile-${index}` })),
+      });
       const failed = response.batchItemFailures.map((f) => Number(f.itemIdentifier.replace("hostile-", "")));
       return { failed, errors };
     } finally {
