@@ -9,6 +9,7 @@ import {
 } from "../../lambdas/adapters/dynamodb/shadow-table.ts";
 import { findingKeyString } from "../../lambdas/core/hub/contracts.ts";
 import { type DynamoDbLocal, dynamoDbLocalClient, startDynamoDbLocal } from "../helpers/dynamodb-local.ts";
+import { lateReportsContract } from "./late-reports.contract.ts";
 import { keyOf, recordOf, shadowStoreContract } from "./shadow-store.contract.ts";
 
 let local: DynamoDbLocal;
@@ -28,6 +29,11 @@ after(async () => {
 // the contract's records were last sent in 2024, so DynamoDB Local's TTL worker would (rightly)
 // delete them mid-test. TTL is covered in test/integration/dynamodb/shadow-table.test.ts.
 shadowStoreContract("DynamoDB (DynamoDB Local)", async () => {
+  const tableName = `shadow-${++tables}`;
+  await createShadowTable(client, tableName, { enableTtl: false });
+  return new DynamoDbShadowStore({ client, tableName, queryPageSize: 40 });
+});
+lateReportsContract("DynamoDB (DynamoDB Local)", async () => {
   const tableName = `shadow-${++tables}`;
   await createShadowTable(client, tableName, { enableTtl: false });
   return new DynamoDbShadowStore({ client, tableName, queryPageSize: 40 });

@@ -10,6 +10,7 @@ import {
 } from "../../lambdas/adapters/sqlite/sqlite-shadow-store.ts";
 import { ConfigurationError } from "../../lambdas/core/errors.ts";
 import { findingKeyString } from "../../lambdas/core/hub/contracts.ts";
+import { lateReportsContract } from "./late-reports.contract.ts";
 import { keyOf, recordOf, shadowStoreContract } from "./shadow-store.contract.ts";
 
 const root = mkdtempSync(join(tmpdir(), "shadowhub-sqlite-"));
@@ -17,6 +18,9 @@ let counter = 0;
 after(() => rmSync(root, { recursive: true, force: true }));
 
 shadowStoreContract("SQLite (file, WAL)", async () =>
+  openSqliteShadowStore({ path: sqliteShadowPath(join(root, `state-${++counter}`)) }),
+);
+lateReportsContract("SQLite (file, WAL)", async () =>
   openSqliteShadowStore({ path: sqliteShadowPath(join(root, `state-${++counter}`)) }),
 );
 
