@@ -16,12 +16,12 @@ import { findingKeyString } from "../core/hub/contracts.ts";
 import { importedEvent } from "../core/hub/events.ts";
 import type { ConversionFailure } from "../core/parsers/contracts.ts";
 import { batchFindings, type SendBatch } from "../core/pipeline/batch.ts";
-import { findingKeyOf } from "../core/pipeline/finding-key.ts";
 import {
-  archiveCandidates,
   counterOf,
   type ImportPlan,
   type IncomingFinding,
+  identifyIncoming,
+  isIncomingKey,
   type PlanCounts,
   type PlannedSend,
   planCounts,
@@ -177,21 +177,12 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
     });
   }
 
-  // Keys of the incoming findings (bad ones are reported by the plan), each turned into its
-  // string once: a re-import of an unchanged scan is mostly key lookups.
+  // Keys of the incoming findings, taken once for the shadow reads and the plan (bad ones are
+  // reported by the plan): a re-import of an unchanged scan is mostly key lookups.
+  const identified = identifyIncoming(input.findings);
   const keys: FindingKey[] = [];
-  const keyStrings = new Set<string>();
-  for (const { finding, source } of input.findings) {
-    let key: FindingKey;
-    try {
-      key = findingKeyOf(finding, source);
-    } catch {
-      // planImport reports it with its message.
-      continue;
-    }
-    keys.push(key);
-    keyStrings.add(findingKeyString(key));
-  }
+  for (const c of identified.latest.values()) keys.push(c.key);
+  for (const key of identified.unreadableTime.values()) keys.push(key);
 
   // Scope reconciliation, unless a whole report could not be read: archiving what an unreadable
   // report would have contained would wrongly close open findings.
@@ -227,14 +218,21 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
   const absent: ShadowRecord[] = [];
   for (const record of scopeActive) {
     const keyString = findingKeyString(record.key);
-    if (keyStrings.has(keyString)) shadows.set(keyString, record);
+    if (isIncomingKey(identified, keyString)) shadows.set(keyString, record);
     else absent.push(record);
   }
-  if (shadows.size < keyStrings.size) {
-    const missing = shadows.size === 0 ? keys : keys.filter((key) => !shadows.has(findingKeyString(key)));
+  if (shadows.size < keys.length) {
+    const missing: FindingKey[] = [];
+    if (shadows.size === 0) missing.push(...keys);
+    else {
+      for (const [keyString, c] of identified.latest) if (!shadows.has(keyString)) missing.push(c.key);
+      for (const [keyString, key] of identified.unreadableTime)
+        if (!shadows.has(keyString)) missing.push(key);
+    }
     for (const [k, record] of await deps.store.getMany(missing)) shadows.set(k, record);
   }
-  const candidates = archiveCandidates(absent, keyStrings, protectedIds);
+  // `absent` lacks the import's keys already: only the protected Ids are left to exclude.
+  const candidates = absent.filter((r) => r.recordState === "ACTIVE" && !protectedIds.has(r.key.id));
   let archiveContent = new Map<string, AwsSecurityFinding>();
   let fetchError: string | undefined;
   if (candidates.length > 0 && deps.dryRun) {
@@ -254,9 +252,11 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
 
   const plan: ImportPlan = planImport({
     incoming: input.findings,
+    identified,
     shadows,
     ...(input.scope === undefined ? {} : { scope: input.scope }),
-    scopeActive,
+    // Only the scope's records absent from the import can be archived.
+    scopeActive: absent,
     archiveContent,
     protectedIds,
     ...(input.reportTimeMs === undefined ? {} : { reportTimeMs: input.reportTimeMs }),

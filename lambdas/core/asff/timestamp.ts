@@ -18,7 +18,28 @@ const PARTS_RE =
  * dates such as 2023-02-30 and offsets beyond ±18:00.
  */
 export function parseAsffTimestamp(value: unknown): number | undefined {
-  if (typeof value !== "string" || !TIMESTAMP_RE.test(value)) return undefined;
+  if (typeof value !== "string") return undefined;
+  // A report's findings share their UpdatedAt and a scope's shadows their updatedAt/observedAt,
+  // and the import plan parses them once per finding: remember the last few distinct values.
+  // (A pure function's cache: the result depends on the argument alone.)
+  const hit = parsedTimestamps.get(value);
+  if (hit !== undefined || parsedTimestamps.has(value)) return hit;
+  const ms = parseUncached(value);
+  if (parsedTimestamps.size >= MAX_PARSED_TIMESTAMPS) parsedTimestamps.clear();
+  parsedTimestamps.set(value, ms);
+  return ms;
+}
+
+/**
+ * Recently parsed timestamps and their instants (`undefined` for invalid ones). Bounded and
+ * simply cleared when full: the values that repeat come back within a few findings, and a report
+ * whose every finding carries its own time must not grow the cache without limit.
+ */
+const parsedTimestamps = new Map<string, number | undefined>();
+const MAX_PARSED_TIMESTAMPS = 256;
+
+function parseUncached(value: string): number | undefined {
+  if (!TIMESTAMP_RE.test(value)) return undefined;
   const m = PARTS_RE.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone, sign, oh, om] = m;

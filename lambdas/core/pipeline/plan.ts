@@ -90,11 +90,19 @@ export interface ImportPlan {
 
 export interface PlanInput {
   readonly incoming: readonly IncomingFinding[];
+  /**
+   * `identifyIncoming(incoming)` when the caller took it already (the orchestrator does, to load
+   * the shadows): the plan then does not take the keys a second time. It must be of `incoming`.
+   */
+  readonly identified?: IdentifiedIncoming;
   /** Shadows of the incoming keys (and of the archive candidates), keyed by `findingKeyString`. */
   readonly shadows: ReadonlyMap<string, ShadowRecord>;
   /** Scan scope of this import; without one nothing is archived. */
   readonly scope?: string;
-  /** Every ACTIVE shadow of `scope` in the (account, Region) pairs of this import. */
+  /**
+   * The ACTIVE shadows of `scope` in the (account, Region) pairs of this import: all of them, or
+   * only those absent from the import (the others are never archived).
+   */
   readonly scopeActive?: readonly ShadowRecord[];
   /** Last accepted content of the archive candidates (see {@link archiveCandidates}). */
   readonly archiveContent?: ReadonlyMap<string, AwsSecurityFinding>;
@@ -268,72 +276,118 @@ export function toProviderFinding(stored: AwsSecurityFinding): AwsSecurityFindin
   return out as unknown as AwsSecurityFinding;
 }
 
-interface Candidate {
+/** An incoming finding with its key and `UpdatedAt`, taken once per import. */
+export interface KeyedIncoming {
   readonly incoming: IncomingFinding;
   readonly key: FindingKey;
+  /** `findingKeyString(key)`. */
   readonly keyString: string;
+  /** `UpdatedAt` in epoch ms. */
   readonly updatedMs: number;
 }
 
-/** Builds the plan. Pure: the same input always yields the same plan. */
-export function planImport(input: PlanInput): ImportPlan {
-  const sends: PlannedSend[] = [];
-  const skips: PlannedSkip[] = [];
-  const failures: PlanFailure[] = [];
-  const refreshAgeMs = RETENTION_MS - (input.refreshBeforeExpiryMs ?? DEFAULT_REFRESH_BEFORE_EXPIRY_MS);
+/**
+ * The incoming findings identified and de-duplicated ({@link identifyIncoming}): what the
+ * orchestrator needs to load shadows and what the plan decides on, so that each finding's key is
+ * taken and stringified once per import.
+ */
+export interface IdentifiedIncoming {
+  /** The newest finding per key (by `UpdatedAt`; the later one on a tie), keyed by `findingKeyString`. */
+  readonly latest: ReadonlyMap<string, KeyedIncoming>;
+  /**
+   * Keys of findings failed for an unreadable `UpdatedAt`: not planned, but named by this import,
+   * so never archived (like a finding whose conversion failed).
+   */
+  readonly unreadableTime: ReadonlyMap<string, FindingKey>;
+  /** Findings without a usable key or `UpdatedAt` (`InvalidInput`). */
+  readonly failures: readonly PlanFailure[];
+  /** Older duplicates of a key in this import (`stale`). */
+  readonly duplicates: readonly PlannedSkip[];
+}
 
-  // 1. Identify and de-duplicate: one key may appear in several reports of one import; the newest wins.
-  const latest = new Map<string, Candidate>();
-  for (const incoming of input.incoming) {
-    const id = incoming.finding.Id ?? "(no Id)";
+/** True when `keyString` names a finding of this import (planned or failed for its `UpdatedAt`). */
+export function isIncomingKey(identified: IdentifiedIncoming, keyString: string): boolean {
+  return identified.latest.has(keyString) || identified.unreadableTime.has(keyString);
+}
+
+/**
+ * Step 1 of the plan: takes each finding's key and `UpdatedAt` once and keeps the newest version
+ * of each key (one key may appear in several reports of one import). Pure.
+ */
+export function identifyIncoming(incoming: readonly IncomingFinding[]): IdentifiedIncoming {
+  const latest = new Map<string, KeyedIncoming>();
+  const unreadableTime = new Map<string, FindingKey>();
+  const failures: PlanFailure[] = [];
+  const duplicates: PlannedSkip[] = [];
+  for (const item of incoming) {
+    const finding = item.finding;
     let key: FindingKey;
     try {
-      key = findingKeyOf(incoming.finding, incoming.source);
+      key = findingKeyOf(finding, item.source);
     } catch (error) {
       failures.push({
-        findingId: id,
-        source: incoming.source,
+        findingId: finding.Id ?? "(no Id)",
+        source: item.source,
         errorCode: "InvalidInput",
         message: describeError(error),
       });
       continue;
     }
-    const updatedMs = parseAsffTimestamp(incoming.finding.UpdatedAt);
+    const keyString = findingKeyString(key);
+    const updatedMs = parseAsffTimestamp(finding.UpdatedAt);
     if (updatedMs === undefined) {
+      unreadableTime.set(keyString, key);
       failures.push({
-        findingId: id,
+        findingId: key.id,
         key,
-        source: incoming.source,
+        source: item.source,
         errorCode: "InvalidInput",
-        message: `finding ${id}: UpdatedAt '${String(incoming.finding.UpdatedAt)}' is not an ASFF timestamp`,
+        message: `finding ${key.id}: UpdatedAt '${String(finding.UpdatedAt)}' is not an ASFF timestamp`,
       });
       continue;
     }
-    const keyString = findingKeyString(key);
+    const candidate: KeyedIncoming = { incoming: item, key, keyString, updatedMs };
     const previous = latest.get(keyString);
-    const candidate: Candidate = { incoming, key, keyString, updatedMs };
     if (previous !== undefined) {
       const keepNew = updatedMs >= previous.updatedMs;
-      const dropped = keepNew ? previous : candidate;
-      skips.push({
+      duplicates.push({
         action: "stale",
         key,
-        source: dropped.incoming.source,
+        source: (keepNew ? previous : candidate).incoming.source,
         reason: "a newer version of the same finding is in this import",
       });
-      if (keepNew) latest.set(keyString, candidate);
-      continue;
+      if (!keepNew) continue;
     }
     latest.set(keyString, candidate);
   }
+  return { latest, unreadableTime, failures, duplicates };
+}
 
-  // 2. Decide per finding against its shadow.
+/** Builds the plan. Pure: the same input always yields the same plan. */
+export function planImport(input: PlanInput): ImportPlan {
+  // 1. Identify and de-duplicate (unless the caller did): the newest version of a key wins.
+  const identified = input.identified ?? identifyIncoming(input.incoming);
+  const latest = identified.latest;
+  const sends: PlannedSend[] = [];
+  const skips: PlannedSkip[] = [...identified.duplicates];
+  const failures: PlanFailure[] = [...identified.failures];
+  const refreshAgeMs = RETENTION_MS - (input.refreshBeforeExpiryMs ?? DEFAULT_REFRESH_BEFORE_EXPIRY_MS);
+
+  // 2. Decide per finding against its shadow. An unchanged finding — the whole of a re-import —
+  // costs a map lookup, one content hash and a few comparisons: nothing below allocates for it
+  // but its skip entry (and its observation when the report is newer).
   let maxIncomingMs: number | undefined;
   for (const c of latest.values()) {
-    maxIncomingMs = maxIncomingMs === undefined ? c.updatedMs : Math.max(maxIncomingMs, c.updatedMs);
+    if (maxIncomingMs === undefined || c.updatedMs > maxIncomingMs) maxIncomingMs = c.updatedMs;
   }
   const reportMs = input.reportTimeMs ?? maxIncomingMs;
   const observations: ShadowObservation[] = [];
+  // Lateness needs a scope record; the findings of a report nearly always share one (account,
+  // Region) pair, so its last scan time is looked up once per run of equal pairs.
+  const lastScanByPair = input.scope === undefined ? undefined : input.lastScanMs;
+  let pairAccount: string | undefined;
+  let pairRegion: string | undefined;
+  let pairLastScan: number | undefined;
   for (const c of latest.values()) {
     const shadow = input.shadows.get(c.keyString);
     const finding = c.incoming.finding;
@@ -343,16 +397,20 @@ export function planImport(input: PlanInput): ImportPlan {
     // shadow would hold it ACTIVE here), so whatever the late report says, the finding ends
     // ARCHIVED in this scope — created so, moved so, or archived with content newer than the
     // shadow's. A finding ACTIVE here is decided by its own observation time, as usual.
-    const lastScan =
-      input.scope === undefined
-        ? undefined
-        : input.lastScanMs?.get(scopePairKey(c.key.accountId, c.key.region));
+    let lastScan: number | undefined;
+    if (lastScanByPair !== undefined) {
+      if (c.key.accountId !== pairAccount || c.key.region !== pairRegion) {
+        pairAccount = c.key.accountId;
+        pairRegion = c.key.region;
+        pairLastScan = lastScanByPair.get(scopePairKey(pairAccount, pairRegion));
+      }
+      lastScan = pairLastScan;
+    }
     const activeHere = shadow?.recordState === "ACTIVE" && shadow.scope === scope;
     const late = lastScan !== undefined && reportMs !== undefined && reportMs < lastScan && !activeHere;
     const recordState: RecordState = late || finding.RecordState === "ARCHIVED" ? "ARCHIVED" : "ACTIVE";
     // Security Hub's UpdatedAt of a late archive is no earlier than the scan that archived it.
     const floorMs = late ? (lastScan as number) : Number.NEGATIVE_INFINITY;
-    const lastObservedAt = finding.LastObservedAt ?? finding.UpdatedAt;
 
     if (shadow === undefined) {
       const createMs = Math.max(c.updatedMs, floorMs);
@@ -364,7 +422,7 @@ export function planImport(input: PlanInput): ImportPlan {
           ...finding,
           ...(createMs === c.updatedMs ? {} : { UpdatedAt: formatAsffTimestamp(createMs) }),
           RecordState: recordState,
-          LastObservedAt: lastObservedAt,
+          LastObservedAt: finding.LastObservedAt ?? finding.UpdatedAt,
         },
         shadow: {
           key: c.key,
@@ -381,7 +439,6 @@ export function planImport(input: PlanInput): ImportPlan {
       continue;
     }
 
-    const storedMs = parseAsffTimestamp(shadow.updatedAt) ?? 0;
     const observed = observedMs(shadow);
     const changed =
       hash !== shadow.contentHash || recordState !== shadow.recordState || scope !== shadow.scope;
@@ -416,12 +473,13 @@ export function planImport(input: PlanInput): ImportPlan {
       }
       action = "refresh";
     }
+    const storedMs = parseAsffTimestamp(shadow.updatedAt) ?? 0;
     const sendMs = Math.max(c.updatedMs, storedMs + 1, floorMs);
     const outgoing: AwsSecurityFinding = {
       ...finding,
       CreatedAt: shadow.createdAt,
       ...(shadow.firstObservedAt === undefined ? {} : { FirstObservedAt: shadow.firstObservedAt }),
-      LastObservedAt: lastObservedAt,
+      LastObservedAt: finding.LastObservedAt ?? finding.UpdatedAt,
       UpdatedAt: formatAsffTimestamp(sendMs),
       RecordState: recordState,
     };
@@ -446,10 +504,12 @@ export function planImport(input: PlanInput): ImportPlan {
 
   // 3. Scope reconciliation: ACTIVE in this scope, absent from this scan → ARCHIVED.
   if (input.scope !== undefined && input.scopeActive !== undefined) {
-    const incomingKeys = new Set(latest.keys());
-    for (const record of archiveCandidates(input.scopeActive, incomingKeys, input.protectedIds)) {
-      if (record.scope !== input.scope) continue;
+    const protectedIds = input.protectedIds;
+    for (const record of input.scopeActive) {
+      if (record.recordState !== "ACTIVE" || record.scope !== input.scope) continue;
+      if (protectedIds?.has(record.key.id)) continue;
       const keyString = findingKeyString(record.key);
+      if (isIncomingKey(identified, keyString)) continue;
       const observed = observedMs(record);
       if (reportMs !== undefined && reportMs < observed) {
         skips.push({

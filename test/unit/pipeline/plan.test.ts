@@ -6,6 +6,8 @@ import { findingKeyString } from "../../../lambdas/core/hub/contracts.ts";
 import { contentHash } from "../../../lambdas/core/pipeline/content-hash.ts";
 import {
   type ImportPlan,
+  identifyIncoming,
+  isIncomingKey,
   type PlanInput,
   planCounts,
   planImport,
@@ -281,6 +283,59 @@ describe("planImport: duplicates and bad findings", () => {
   });
 });
 
+describe("identifyIncoming", () => {
+  it("takes each key once, keeps the newest duplicate and sets aside unreadable findings", () => {
+    const incoming = [
+      finding("a", { Title: "old" }),
+      finding("b", { UpdatedAt: "yesterday" }),
+      finding("a", { Title: "new", UpdatedAt: T1 }),
+      finding("bad", { ProductArn: "nope" }),
+    ].map((f) => ({ finding: f, source: "r.json" }));
+    const identified = identifyIncoming(incoming);
+    assert.deepEqual([...identified.latest.keys()], [findingKeyString(keyOf(finding("a")))]);
+    assert.equal(identified.latest.get(findingKeyString(keyOf(finding("a"))))?.incoming.finding.Title, "new");
+    assert.equal(identified.latest.get(findingKeyString(keyOf(finding("a"))))?.updatedMs, Date.parse(T1));
+    assert.deepEqual([...identified.unreadableTime.keys()], [findingKeyString(keyOf(finding("b")))]);
+    assert.ok(isIncomingKey(identified, findingKeyString(keyOf(finding("b")))));
+    assert.ok(!isIncomingKey(identified, findingKeyString(keyOf(finding("c")))));
+    assert.deepEqual(
+      identified.failures.map((f) => f.findingId),
+      ["b", "bad"],
+    );
+    assert.equal(only(identified.duplicates).action, "stale");
+  });
+
+  it("gives planImport the same plan whether the caller identified the findings or not", () => {
+    const shadow = shadowOf(finding("a"), { scope: "s" });
+    const gone = shadowOf(finding("gone"), { scope: "s" });
+    const incoming = [
+      finding("a", { UpdatedAt: T1 }),
+      finding("n"),
+      finding("a"),
+      finding("x", { UpdatedAt: "?" }),
+    ].map((f) => ({ finding: f, source: "r.json" }));
+    const base: PlanInput = {
+      incoming,
+      shadows: new Map([[findingKeyString(shadow.key), shadow]]),
+      scope: "s",
+      scopeActive: [shadow, gone],
+      archiveContent: new Map([[findingKeyString(gone.key), finding("gone")]]),
+      nowMs: NOW,
+    };
+    const plain = planImport(base);
+    assert.deepEqual(planImport({ ...base, identified: identifyIncoming(incoming) }), plain);
+    assert.deepEqual(planCounts(plain), {
+      created: 1,
+      updated: 0,
+      unchanged: 1,
+      stale: 1,
+      archived: 1,
+      refreshed: 0,
+      failed: 1,
+    });
+  });
+});
+
 describe("planImport: scope reconciliation", () => {
   const stored = finding("gone", {
     Title: "Gone",
@@ -347,6 +402,16 @@ describe("planImport: scope reconciliation", () => {
       protectedIds: new Set(["gone"]),
     });
     assert.equal(p.sends.length, 0);
+  });
+
+  it("does not archive a finding of this import whose UpdatedAt is unreadable: it was seen, only failed", () => {
+    const p = plan([{ ...stored, UpdatedAt: "yesterday" }], [goneShadow], {
+      scope: "s",
+      scopeActive: [goneShadow],
+      archiveContent: content,
+    });
+    assert.equal(p.sends.length, 0);
+    assert.match(only(p.failures).message, /UpdatedAt 'yesterday'/);
   });
 
   it("does not archive a finding observed after the scan that lacks it", () => {
