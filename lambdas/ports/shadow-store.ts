@@ -4,6 +4,7 @@
  * Adapters: in-memory, SQLite (local default) and DynamoDB (cloud). One contract test suite
  * runs against all of them.
  */
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { RETENTION_MS } from "../core/asff/limits.ts";
 import { parseAsffTimestamp } from "../core/asff/timestamp.ts";
 import { InputError } from "../core/errors.ts";
@@ -54,6 +55,28 @@ export interface ShadowRecord {
 }
 
 /**
+ * A record to commit, optionally with the finding as it was sent to Security Hub. A store keeps
+ * that finding next to the record (compressed, outside the record's own reads) only when the
+ * commit wins, so an archive can resend the full content without GetFindings.
+ */
+export interface ShadowCommitRecord extends ShadowRecord {
+  /** The finding exactly as Security Hub accepted it (provider shape), with this record's `UpdatedAt`. */
+  readonly lastFinding?: AwsSecurityFinding;
+}
+
+/**
+ * The last finding a store kept for a key, with the `updatedAt` of the commit that stored it.
+ * The pipeline uses it only when that time equals the shadow's `updatedAt` as an instant: a
+ * commit that carried no finding (or a finding write lost between two steps on DynamoDB) leaves
+ * an older one behind, which must never be resent over newer content.
+ */
+export interface StoredFinding {
+  readonly finding: AwsSecurityFinding;
+  /** `updatedAt` of the winning commit that carried `finding` (ASFF timestamp, as committed). */
+  readonly updatedAt: string;
+}
+
+/**
  * The per-scope record: the report time of the newest report applied to a scan scope in one
  * (account, Region). A report older than it is *late* for its scope: the plan then knows that a
  * newer scan of the scope has already been applied (see `docs/shadow-store.md`, "Scope records").
@@ -101,11 +124,20 @@ export interface ShadowStore {
    * Security Hub accepted the finding. Re-committing the same records is harmless (they come
    * back as conflicts), so a commit that threw a transient error may be retried whole.
    * `observedAt` is stored with the record (replaced, or removed when the record has none) but
-   * plays no part in the condition.
+   * plays no part in the condition. A record's `lastFinding`, when given, is stored with a
+   * winning commit (never with a conflict) and read back only by `lastFindings`; a winning
+   * record without one leaves the previously stored finding (older `updatedAt`) in place.
    * @throws InputError when a record's `updatedAt` (or `observedAt`, when present) is not an ASFF
    * timestamp (nothing is written).
    */
-  commit(records: readonly ShadowRecord[]): Promise<CommitResult>;
+  commit(records: readonly ShadowCommitRecord[]): Promise<CommitResult>;
+  /**
+   * The last sent findings of `keys` (stored by `commit` from `lastFinding`), keyed by
+   * `findingKeyString`; keys without one are absent. Separate from `getMany` and
+   * `listActiveInScope` on purpose: the findings are large and only archive candidates need
+   * them, so the reads every import makes never carry them. Strongly consistent.
+   */
+  lastFindings(keys: readonly FindingKey[]): Promise<Map<string, StoredFinding>>;
   /**
    * Every ACTIVE record of `scope` in (account, Region): the candidates for archiving. Order is
    * unspecified. On DynamoDB this reads a global secondary index, which is eventually consistent:

@@ -3,7 +3,9 @@
  * DynamoDB through DynamoDB Local) by a `*.test.ts` file per adapter.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { afterEach, describe, it } from "node:test";
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { InputError } from "../../lambdas/core/errors.ts";
 import { type FindingKey, findingKeyString } from "../../lambdas/core/hub/contracts.ts";
 import type { ShadowRecord, ShadowStore } from "../../lambdas/ports/shadow-store.ts";
@@ -498,6 +500,94 @@ export function shadowStoreContract(adapter: string, open: ShadowStoreFactory): 
         const store = await fresh();
         await store.commit([recordOf("f")]);
         assert.deepEqual(await collect(store.listActiveInScope("nope", "111111111111", "us-east-1")), []);
+      });
+    });
+
+    describe("lastFindings (the last sent finding, kept apart from the record)", () => {
+      /** A finding as the pipeline sends it, for `record`. */
+      const findingOf = (record: ShadowRecord, title = "T"): AwsSecurityFinding => ({
+        SchemaVersion: "2018-10-08",
+        Id: record.key.id,
+        ProductArn: record.key.productArn,
+        AwsAccountId: record.key.accountId,
+        GeneratorId: "g",
+        Types: ["Software and Configuration Checks/Vulnerabilities/CVE"],
+        CreatedAt: record.createdAt,
+        UpdatedAt: record.updatedAt,
+        Severity: { Label: "HIGH" },
+        Title: title,
+        Description: "d",
+        Resources: [{ Type: "Container", Id: "image@sha256:aaaa", Region: record.key.region }],
+      });
+
+      it("returns the finding of a winning commit with its updatedAt, and keeps it out of getMany and the scope listing", async () => {
+        const store = await fresh();
+        const record = recordOf("kept");
+        const finding = findingOf(record);
+        await store.commit([{ ...record, lastFinding: finding }, recordOf("bare")]);
+        const got = await store.lastFindings([record.key, keyOf("bare"), keyOf("absent"), record.key]);
+        assert.deepEqual([...got.keys()], [findingKeyString(record.key)]);
+        assert.deepEqual(got.get(findingKeyString(record.key)), { finding, updatedAt: record.updatedAt });
+        // The record reads stay the record: no blob travels with them.
+        assert.deepEqual((await store.getMany([record.key])).get(findingKeyString(record.key)), record);
+        const listed = await collect(
+          store.listActiveInScope(record.scope ?? "", "111111111111", "us-east-1"),
+        );
+        assert.deepEqual(listed.sort(byId), [recordOf("bare"), record]);
+        assert.equal((await store.lastFindings([])).size, 0);
+      });
+
+      it("keeps the finding of the winner when a commit conflicts", async () => {
+        const store = await fresh();
+        const newer = recordOf("f", { updatedAt: "2024-05-02T00:00:00Z" });
+        const older = recordOf("f", { updatedAt: "2024-05-01T00:00:00Z" });
+        await store.commit([{ ...newer, lastFinding: findingOf(newer, "newer") }]);
+        const result = await store.commit([{ ...older, lastFinding: findingOf(older, "older") }]);
+        assert.equal(result.conflicts.length, 1);
+        const got = (await store.lastFindings([newer.key])).get(findingKeyString(newer.key));
+        assert.equal(got?.finding.Title, "newer");
+        assert.equal(got?.updatedAt, newer.updatedAt);
+      });
+
+      it("replaces the finding with a newer commit's, and leaves it (with its older updatedAt) when the newer commit carries none", async () => {
+        const store = await fresh();
+        const first = recordOf("f", { updatedAt: "2024-05-01T00:00:00Z" });
+        const second = recordOf("f", { updatedAt: "2024-05-02T00:00:00Z" });
+        const third = recordOf("f", { updatedAt: "2024-05-03T00:00:00Z" });
+        await store.commit([
+          { ...first, lastFinding: findingOf(first, "first") },
+          { ...second, lastFinding: findingOf(second, "second") },
+        ]);
+        let got = (await store.lastFindings([first.key])).get(findingKeyString(first.key));
+        assert.deepEqual(got, { finding: findingOf(second, "second"), updatedAt: second.updatedAt });
+        await store.commit([third]);
+        got = (await store.lastFindings([first.key])).get(findingKeyString(first.key));
+        assert.equal(got?.updatedAt, second.updatedAt);
+        assert.equal(got?.finding.Title, "second");
+      });
+
+      it("round-trips a 240 KB finding that barely compresses", async () => {
+        const store = await fresh();
+        const record = recordOf("big");
+        // Random base64 compresses to about 75 %: close to the worst case a valid finding can be.
+        const finding = { ...findingOf(record), Description: randomBytes(176_000).toString("base64") };
+        assert.ok(JSON.stringify(finding).length > 234_000);
+        await store.commit([{ ...record, lastFinding: finding }]);
+        const got = (await store.lastFindings([record.key])).get(findingKeyString(record.key));
+        assert.deepEqual(got?.finding, finding);
+      });
+
+      it("returns copies: changing a returned or committed finding does not change the store", async () => {
+        const store = await fresh();
+        const record = recordOf("copy");
+        const finding = findingOf(record);
+        await store.commit([{ ...record, lastFinding: finding }]);
+        finding.Title = "changed by the caller";
+        const first = (await store.lastFindings([record.key])).get(findingKeyString(record.key));
+        assert.equal(first?.finding.Title, "T");
+        if (first) first.finding.Title = "changed again";
+        const second = (await store.lastFindings([record.key])).get(findingKeyString(record.key));
+        assert.equal(second?.finding.Title, "T");
       });
     });
 

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import Database from "better-sqlite3";
 import {
   openSqliteShadowStore,
@@ -134,7 +135,7 @@ function columnsOf(path: string): { version: number; columns: string[] } {
   return { version, columns };
 }
 
-describe("SQLite schema migration (observed_at in version 2; observed_at_ms and scope_state in version 3)", () => {
+describe("SQLite schema migration (observed_at in version 2; observed_at_ms and scope_state in version 3; last_finding in version 4)", () => {
   it("opens a version-1 state file: old records load without observedAt, new commits keep it", async () => {
     const path = sqliteShadowPath(join(root, "v1"));
     writeVersion1File(path, "old");
@@ -162,7 +163,7 @@ describe("SQLite schema migration (observed_at in version 2; observed_at_ms and 
     await store.close();
 
     assert.deepEqual(columnsOf(path), {
-      version: 3,
+      version: 4,
       columns: [
         "pk",
         "account_id",
@@ -202,11 +203,11 @@ describe("SQLite schema migration (observed_at in version 2; observed_at_ms and 
     assert.equal(columnsOf(path).columns.filter((c) => c === "observed_at").length, 1);
   });
 
-  it("creates new files at version 3 with the observed_at columns and the scope_state table", async () => {
-    const path = sqliteShadowPath(join(root, "v3-new"));
+  it("creates new files at version 4 with the observed_at columns and the scope_state and last_finding tables", async () => {
+    const path = sqliteShadowPath(join(root, "v4-new"));
     await openSqliteShadowStore({ path }).close();
     const { version, columns } = columnsOf(path);
-    assert.equal(version, 3);
+    assert.equal(version, 4);
     assert.ok(columns.includes("observed_at") && columns.includes("observed_at_ms"));
     const db = new Database(path, { readonly: true });
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
@@ -214,6 +215,34 @@ describe("SQLite schema migration (observed_at in version 2; observed_at_ms and 
     }[];
     db.close();
     assert.ok(tables.some((t) => t.name === "scope_state"));
+    assert.ok(tables.some((t) => t.name === "last_finding"));
+    // The finding blobs live only in last_finding: the shadow rows every import reads stay small.
+    assert.equal(columns.includes("finding"), false);
+  });
+
+  it("migrates a version-3 file: old records have no stored finding until their next commit", async () => {
+    const path = sqliteShadowPath(join(root, "v3"));
+    writeVersion1File(path, "old");
+    const db = new Database(path);
+    db.exec(
+      "ALTER TABLE shadow ADD COLUMN observed_at TEXT; ALTER TABLE shadow ADD COLUMN observed_at_ms INTEGER",
+    );
+    db.exec(
+      "CREATE TABLE scope_state (pk TEXT PRIMARY KEY, account_id TEXT NOT NULL, region TEXT NOT NULL, scope TEXT NOT NULL, last_scan_at TEXT NOT NULL, last_scan_ms INTEGER NOT NULL) WITHOUT ROWID",
+    );
+    db.pragma("user_version = 3");
+    db.close();
+    const store = openSqliteShadowStore({ path });
+    assert.equal((await store.lastFindings([keyOf("old")])).size, 0);
+    const update = recordOf("old", { updatedAt: "2024-05-02T00:00:00Z" });
+    const finding = { Id: "old", Title: "kept" } as unknown as AwsSecurityFinding;
+    await store.commit([{ ...update, lastFinding: finding }]);
+    assert.deepEqual((await store.lastFindings([keyOf("old")])).get(findingKeyString(keyOf("old"))), {
+      finding,
+      updatedAt: update.updatedAt,
+    });
+    await store.close();
+    assert.equal(columnsOf(path).version, 4);
   });
 
   it("migrates a version-2 file: observed_at_ms is filled from observed_at, so observations compare with it", async () => {
@@ -236,22 +265,22 @@ describe("SQLite schema migration (observed_at in version 2; observed_at_ms and 
     assert.equal((await store.getMany([keyOf("old")])).get(findingKeyString(keyOf("old")))?.observedAt, at);
     assert.equal(await store.advanceScope({ accountId: "1", region: "r", scope: "s", lastScanAt: at }), true);
     await store.close();
-    assert.equal(columnsOf(path).version, 3);
+    assert.equal(columnsOf(path).version, 4);
   });
 
   it("refuses a file written by a newer schema, naming the file and both versions", () => {
-    const path = sqliteShadowPath(join(root, "v4"));
+    const path = sqliteShadowPath(join(root, "v5"));
     mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
-    db.pragma("user_version = 4");
+    db.pragma("user_version = 5");
     db.close();
     assert.throws(
       () => openSqliteShadowStore({ path }),
       (error: unknown) =>
         error instanceof ConfigurationError &&
         error.message.includes(path) &&
-        /schema version 4/.test(error.message) &&
-        /understands 3/.test(error.message),
+        /schema version 5/.test(error.message) &&
+        /understands 4/.test(error.message),
     );
   });
 });

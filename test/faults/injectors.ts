@@ -23,6 +23,7 @@ import type {
   ShadowObservation,
   ShadowRecord,
   ShadowStore,
+  StoredFinding,
 } from "../../lambdas/ports/shadow-store.ts";
 import type { StoreOperation } from "./generator.ts";
 
@@ -101,6 +102,10 @@ export class FaultyShadowStore implements ShadowStore {
       return result;
     }
     return this.inner.commit(records);
+  }
+
+  lastFindings(keys: readonly FindingKey[]): Promise<Map<string, StoredFinding>> {
+    return this.inner.lastFindings(keys);
   }
 
   async *listActiveInScope(scope: string, accountId: string, region: string): AsyncIterable<ShadowRecord> {

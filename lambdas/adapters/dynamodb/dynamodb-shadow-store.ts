@@ -22,6 +22,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { parseAsffTimestamp } from "../../core/asff/timestamp.ts";
 import { ThrottlingError } from "../../core/errors.ts";
 import { type FindingKey, findingKeyString, type PrecedenceAttribute } from "../../core/hub/contracts.ts";
@@ -34,22 +35,34 @@ import {
   mergeCustomerTouched,
   type RecordState,
   type ScopeRecord,
+  type ShadowCommitRecord,
   type ShadowObservation,
   type ShadowRecord,
   type ShadowStore,
+  type StoredFinding,
   shadowExpiresAtMs,
 } from "../../ports/shadow-store.ts";
+import { decodeFindingBlob, encodeFindingBlob } from "../finding-blob.ts";
 import { classifyDynamoDbError, isConditionalCheckFailed } from "./errors.ts";
 import { backoffDelayMs, type RetryOptions, settleWithConcurrency, withRetries } from "./retry.ts";
 import {
   SHADOW_ATTRIBUTES as A,
   ACTIVE_SCOPE_INDEX,
   activeScopeValue,
+  findingItemKey,
   scopeItemKey,
 } from "./shadow-table.ts";
 
 /** Keys per BatchGetItem request (DynamoDB's limit). */
 export const BATCH_GET_MAX_KEYS = 100;
+
+/**
+ * Largest compressed finding kept in a finding item. DynamoDB refuses items over 400 KB; a
+ * finding is at most 240 KB of JSON before compression, so this is never reached by a valid
+ * finding — but a blob over it is not stored (the archive then falls back to GetFindings) rather
+ * than failing a commit Security Hub has already accepted.
+ */
+export const MAX_FINDING_BLOB_BYTES = 380 * 1024;
 
 export interface DynamoDbShadowStoreOptions {
   /** The injected client (its Region, endpoint and credentials are the caller's choice). */
@@ -229,7 +242,30 @@ export class DynamoDbShadowStore implements ShadowStore {
     return items;
   }
 
-  async commit(records: readonly ShadowRecord[]): Promise<CommitResult> {
+  async lastFindings(keys: readonly FindingKey[]): Promise<Map<string, StoredFinding>> {
+    const ids = [...new Set(keys.map(findingKeyString))];
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += BATCH_GET_MAX_KEYS)
+      chunks.push(ids.slice(i, i + BATCH_GET_MAX_KEYS).map(findingItemKey));
+    const found = new Map<string, StoredFinding>();
+    const settled = await settleWithConcurrency(
+      chunks.map((chunk) => () => this.#getChunk(chunk)),
+      this.#readConcurrency,
+    );
+    for (const result of settled) {
+      if (result.status === "rejected") throw result.reason;
+      for (const item of result.value) {
+        const id = str(item, A.pk).slice(findingItemKey("").length);
+        const blob = item[A.finding]?.B;
+        if (blob === undefined)
+          throw new Error(`finding item ${str(item, A.pk)} has no binary attribute ${A.finding}`);
+        found.set(id, { finding: decodeFindingBlob(blob, id), updatedAt: str(item, A.updatedAt) });
+      }
+    }
+    return found;
+  }
+
+  async commit(records: readonly ShadowCommitRecord[]): Promise<CommitResult> {
     const times = records.map(checkShadowRecord);
     // Records of one key are written in order by one task; different keys in parallel.
     const lanes = new Map<string, number[]>();
@@ -243,7 +279,12 @@ export class DynamoDbShadowStore implements ShadowStore {
     const settled = await settleWithConcurrency(
       [...lanes.values()].map((indexes) => async () => {
         for (const index of indexes) {
-          won[index] = await this.#write(records[index] as ShadowRecord, times[index] as number);
+          const record = records[index] as ShadowCommitRecord;
+          won[index] = await this.#write(record, times[index] as number);
+          // Only after the record won: a lost commit must not replace the finding of the winner.
+          if (won[index] && record.lastFinding !== undefined) {
+            await this.#writeFinding(record, record.lastFinding, times[index] as number);
+          }
         }
       }),
       this.#writeConcurrency,
@@ -270,6 +311,47 @@ export class DynamoDbShadowStore implements ShadowStore {
         return true;
       } catch (error) {
         if (isConditionalCheckFailed(error)) return false;
+        throw classifyDynamoDbError(error, "UpdateItem", this.#table);
+      }
+    }, this.#retry);
+  }
+
+  /**
+   * Stores the last sent finding of `record` in its finding item, unless that item already holds
+   * one of an equal or newer `updatedAt` (two workers' commits of one key finishing out of
+   * order). Not atomic with the shadow item: a crash in between leaves an older finding, which
+   * the pipeline recognises by its `updatedAt` and does not use.
+   */
+  async #writeFinding(record: ShadowRecord, finding: AwsSecurityFinding, updatedAtMs: number): Promise<void> {
+    const blob = encodeFindingBlob(finding);
+    if (blob.byteLength > MAX_FINDING_BLOB_BYTES) return;
+    await withRetries(async () => {
+      try {
+        await this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: { [A.pk]: { S: findingItemKey(findingKeyString(record.key)) } },
+            UpdateExpression:
+              "SET #finding = :finding, #updatedAt = :updatedAt, #updatedAtMs = :ms, #expiresAt = :expiresAt",
+            ConditionExpression: "attribute_not_exists(#pk) OR #updatedAtMs < :ms",
+            ExpressionAttributeNames: {
+              "#pk": A.pk,
+              "#finding": A.finding,
+              "#updatedAt": A.updatedAt,
+              "#updatedAtMs": A.updatedAtMs,
+              "#expiresAt": A.expiresAt,
+            },
+            ExpressionAttributeValues: {
+              ":finding": { B: blob },
+              ":updatedAt": { S: record.updatedAt },
+              ":ms": { N: String(updatedAtMs) },
+              // Security Hub deletes the finding with its shadow: the blob expires with it.
+              ":expiresAt": { N: String(Math.ceil(shadowExpiresAtMs(record) / 1000)) },
+            },
+          }),
+        );
+      } catch (error) {
+        if (isConditionalCheckFailed(error)) return;
         throw classifyDynamoDbError(error, "UpdateItem", this.#table);
       }
     }, this.#retry);

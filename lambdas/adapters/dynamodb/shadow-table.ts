@@ -42,7 +42,20 @@ export const SHADOW_ATTRIBUTES = {
   lastScanAt: "lastScanAt",
   /** Scope items: `lastScanAt` in epoch ms (N), what the conditional maximum compares. */
   lastScanMs: "lastScanMs",
+  /** Finding items: the last sent finding, gzip of its JSON (B). */
+  finding: "finding",
 } as const;
+
+/**
+ * Partition key of the item holding the last sent finding of the shadow item `pk`
+ * (`findingKeyString`). A separate item, not an attribute of the shadow item: the GSI projects
+ * ALL attributes (a blob there would be copied into the index and read by every scope listing),
+ * and DynamoDB bills reads and writes by item size, so every `getMany`, observation and customer
+ * flag on the shadow item would pay for the blob too.
+ */
+export function findingItemKey(pk: string): string {
+  return `finding#${pk}`;
+}
 
 /** Partition key of the scope record of `scope` in (account, Region). */
 export function scopeItemKey(accountId: string, region: string, scope: string): string {

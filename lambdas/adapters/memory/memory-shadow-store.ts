@@ -10,9 +10,11 @@ import {
   checkShadowRecord,
   mergeCustomerTouched,
   type ScopeRecord,
+  type ShadowCommitRecord,
   type ShadowObservation,
   type ShadowRecord,
   type ShadowStore,
+  type StoredFinding,
   scopeKeyString,
   storedObservationMs,
 } from "../../ports/shadow-store.ts";
@@ -45,6 +47,8 @@ function copy(record: ShadowRecord): ShadowRecord {
 /** A `ShadowStore` held in a `Map`; nothing survives the process. */
 export class MemoryShadowStore implements ShadowStore {
   readonly #entries = new Map<string, Entry>();
+  /** Last sent findings as JSON text: a copy no caller can mutate, kept apart from the records. */
+  readonly #findings = new Map<string, { readonly json: string; readonly updatedAt: string }>();
   readonly #scopes = new Map<string, { readonly record: ScopeRecord; readonly lastScanMs: number }>();
   #closed = false;
 
@@ -59,7 +63,19 @@ export class MemoryShadowStore implements ShadowStore {
     return found;
   }
 
-  async commit(records: readonly ShadowRecord[]): Promise<CommitResult> {
+  async lastFindings(keys: readonly FindingKey[]): Promise<Map<string, StoredFinding>> {
+    this.#assertOpen();
+    const found = new Map<string, StoredFinding>();
+    for (const key of keys) {
+      const id = findingKeyString(key);
+      const stored = this.#findings.get(id);
+      if (stored !== undefined)
+        found.set(id, { finding: JSON.parse(stored.json), updatedAt: stored.updatedAt });
+    }
+    return found;
+  }
+
+  async commit(records: readonly ShadowCommitRecord[]): Promise<CommitResult> {
     this.#assertOpen();
     // Validate everything first, so a bad record leaves the store untouched.
     const times = records.map(checkShadowRecord);
@@ -78,6 +94,9 @@ export class MemoryShadowStore implements ShadowStore {
         record.customerTouched,
       );
       this.#entries.set(id, { record: copy({ ...record, customerTouched }), updatedAtMs });
+      if (record.lastFinding !== undefined) {
+        this.#findings.set(id, { json: JSON.stringify(record.lastFinding), updatedAt: record.updatedAt });
+      }
       committed++;
     });
     return { committed, conflicts };

@@ -23,11 +23,14 @@ import {
   mergeCustomerTouched,
   type RecordState,
   type ScopeRecord,
+  type ShadowCommitRecord,
   type ShadowObservation,
   type ShadowRecord,
   type ShadowStore,
+  type StoredFinding,
   scopeKeyString,
 } from "../../ports/shadow-store.ts";
+import { decodeFindingBlob, encodeFindingBlob } from "../finding-blob.ts";
 
 /** The file name of the shadow database inside a `--state` directory. */
 export const SHADOW_DB_FILE = "shadow.sqlite";
@@ -50,10 +53,10 @@ export function sqliteShadowPath(stateDir: string): string {
 /**
  * Schema versions (`PRAGMA user_version`): 1 = the first layout; 2 = adds `observed_at`; 3 = adds
  * `observed_at_ms` (so an observation can be advanced conditionally in SQL) and the `scope_state`
- * table (per-scope last scan time). A file of an older version is migrated when opened; a newer
- * one is refused.
+ * table (per-scope last scan time); 4 = adds the `last_finding` table (the last sent finding per
+ * record, gzip). A file of an older version is migrated when opened; a newer one is refused.
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 /** Keys per `IN (...)` lookup: one statement step per chunk instead of one per key. */
 const GET_CHUNK = 100;
 
@@ -85,6 +88,14 @@ CREATE TABLE IF NOT EXISTS scope_state (
   last_scan_at  TEXT NOT NULL,
   last_scan_ms  INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- The last sent finding per shadow row, in its own table so that the reads of every import
+-- (getMany's SELECT *, the scope listing) never touch the blobs. A rowid table: SQLite advises
+-- against WITHOUT ROWID for rows this large.
+CREATE TABLE IF NOT EXISTS last_finding (
+  pk          TEXT PRIMARY KEY,
+  updated_at  TEXT NOT NULL,
+  finding     BLOB NOT NULL
+);
 `;
 
 interface ScopeRow {
@@ -202,7 +213,13 @@ export class SqliteShadowStore implements ShadowStore {
   readonly #getScope: Database.Statement<[string], ScopeRow>;
   readonly #advanceScope: Database.Statement<[string, string, string, string, string, number]>;
   readonly #observeAll: (observations: readonly ShadowObservation[], times: readonly number[]) => number;
-  readonly #commitAll: (records: readonly ShadowRecord[], times: readonly number[]) => CommitResult;
+  readonly #commitAll: (
+    records: readonly ShadowCommitRecord[],
+    times: readonly number[],
+    blobs: readonly (Buffer | undefined)[],
+  ) => CommitResult;
+  readonly #putFinding: Database.Statement<[string, string, Buffer]>;
+  readonly #getFinding: Database.Statement<[string], { updated_at: string; finding: Buffer }>;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -249,6 +266,13 @@ export class SqliteShadowStore implements ShadowStore {
       INSERT INTO scope_state (pk, account_id, region, scope, last_scan_at, last_scan_ms) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (pk) DO UPDATE SET last_scan_at = excluded.last_scan_at, last_scan_ms = excluded.last_scan_ms
       WHERE excluded.last_scan_ms > scope_state.last_scan_ms`);
+    this.#putFinding = db.prepare<[string, string, Buffer]>(
+      `INSERT INTO last_finding (pk, updated_at, finding) VALUES (?, ?, ?)
+      ON CONFLICT (pk) DO UPDATE SET updated_at = excluded.updated_at, finding = excluded.finding`,
+    );
+    this.#getFinding = db.prepare<[string], { updated_at: string; finding: Buffer }>(
+      "SELECT updated_at, finding FROM last_finding WHERE pk = ?",
+    );
     const observeTransaction = db.transaction(
       (observations: readonly ShadowObservation[], times: readonly number[]): number => {
         let advanced = 0;
@@ -266,13 +290,18 @@ export class SqliteShadowStore implements ShadowStore {
     );
     this.#observeAll = (observations, times) => observeTransaction.immediate(observations, times);
     const commitTransaction = db.transaction(
-      (records: readonly ShadowRecord[], times: readonly number[]): CommitResult => {
+      (
+        records: readonly ShadowCommitRecord[],
+        times: readonly number[],
+        blobs: readonly (Buffer | undefined)[],
+      ): CommitResult => {
         let committed = 0;
         const conflicts: FindingKey[] = [];
         records.forEach((record, index) => {
+          const pk = findingKeyString(record.key);
           // Positional parameters, in column order: faster to bind than named ones.
           const info = this.#upsert.run(
-            findingKeyString(record.key),
+            pk,
             record.key.accountId,
             record.key.region,
             record.key.productArn,
@@ -289,13 +318,19 @@ export class SqliteShadowStore implements ShadowStore {
             touchedToBits(record.customerTouched),
             record.lastSentMs,
           );
-          if (info.changes === 1) committed++;
-          else conflicts.push(record.key);
+          if (info.changes === 1) {
+            committed++;
+            // In the same transaction as the row: the stored finding never outlives a lost commit.
+            const blob = blobs[index];
+            if (blob !== undefined) this.#putFinding.run(pk, record.updatedAt, blob);
+          } else {
+            conflicts.push(record.key);
+          }
         });
         return { committed, conflicts };
       },
     );
-    this.#commitAll = (records, times) => commitTransaction.immediate(records, times);
+    this.#commitAll = (records, times, blobs) => commitTransaction.immediate(records, times, blobs);
   }
 
   async getMany(keys: readonly FindingKey[]): Promise<Map<string, ShadowRecord>> {
@@ -314,10 +349,25 @@ export class SqliteShadowStore implements ShadowStore {
     return ids.length === found.size ? new Map(ids.map((id) => [id, found.get(id) as ShadowRecord])) : found;
   }
 
-  async commit(records: readonly ShadowRecord[]): Promise<CommitResult> {
+  async commit(records: readonly ShadowCommitRecord[]): Promise<CommitResult> {
     const times = records.map(checkShadowRecord);
     if (records.length === 0) return { committed: 0, conflicts: [] };
-    return this.#commitAll(records, times);
+    // Compressed before the transaction, so the write lock is not held while gzip runs.
+    const blobs = records.map((record) =>
+      record.lastFinding === undefined ? undefined : encodeFindingBlob(record.lastFinding),
+    );
+    return this.#commitAll(records, times, blobs);
+  }
+
+  async lastFindings(keys: readonly FindingKey[]): Promise<Map<string, StoredFinding>> {
+    const found = new Map<string, StoredFinding>();
+    for (const id of new Set(keys.map(findingKeyString))) {
+      const row = this.#getFinding.get(id);
+      if (row !== undefined) {
+        found.set(id, { finding: decodeFindingBlob(row.finding, id), updatedAt: row.updated_at });
+      }
+    }
+    return found;
   }
 
   async *listActiveInScope(scope: string, accountId: string, region: string): AsyncIterable<ShadowRecord> {

@@ -21,6 +21,7 @@ import { hubState, runAcceptanceFlow, scan } from "./scenario.ts";
 function delegate(real: ShadowStore, overrides: Partial<ShadowStore>): ShadowStore {
   return {
     getMany: (keys) => real.getMany(keys),
+    lastFindings: (keys) => real.lastFindings(keys),
     commit: (records) => real.commit(records),
     listActiveInScope: (scope, accountId, region) => real.listActiveInScope(scope, accountId, region),
     markCustomerTouched: (key, attributes) => real.markCustomerTouched(key, attributes),
