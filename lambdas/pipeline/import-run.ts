@@ -160,6 +160,30 @@ function dryRunContent(records: readonly ShadowRecord[]): Map<string, AwsSecurit
   );
 }
 
+/**
+ * The archive candidates' content from the shadow's last sent findings, and the keys it lacks.
+ * A stored finding is used only when it was sent with the candidate's current `updatedAt`: an
+ * older one (a commit that carried none, a DynamoDB finding write lost to a crash) would resend
+ * outdated content over what Security Hub holds, so that key is fetched from the target instead.
+ */
+async function storedArchiveContent(
+  store: ShadowStore,
+  candidates: readonly ShadowRecord[],
+): Promise<{ content: Map<string, AwsSecurityFinding>; missing: FindingKey[] }> {
+  const stored = await store.lastFindings(candidates.map((c) => c.key));
+  const content = new Map<string, AwsSecurityFinding>();
+  const missing: FindingKey[] = [];
+  for (const candidate of candidates) {
+    const keyString = findingKeyString(candidate.key);
+    const last = stored.get(keyString);
+    const current =
+      last !== undefined && parseAsffTimestamp(last.updatedAt) === parseAsffTimestamp(candidate.updatedAt);
+    if (current) content.set(keyString, last.finding);
+    else missing.push(candidate.key);
+  }
+  return { content, missing };
+}
+
 /** Runs one import. Throws only for bugs and store failures; everything else is in the report. */
 export async function runImport(input: ImportInput, deps: ImportRunDeps): Promise<ImportReport> {
   const startMs = deps.clock.now();
@@ -238,11 +262,15 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
   if (candidates.length > 0 && deps.dryRun) {
     archiveContent = dryRunContent(candidates);
   } else if (candidates.length > 0) {
+    // The last sent findings the shadow kept first; the target is asked (GetFindings on AWS: 3/s,
+    // eventually consistent) only for the rest. A store failure here throws, like getMany's.
+    const { content, missing } = await storedArchiveContent(deps.store, candidates);
+    archiveContent = content;
     try {
-      archiveContent = await withRetries(() => deps.sink.fetchCurrent(candidates.map((c) => c.key)), policy, {
-        sleep,
-        random,
-      });
+      if (missing.length > 0) {
+        const fetched = await withRetries(() => deps.sink.fetchCurrent(missing), policy, { sleep, random });
+        for (const [k, finding] of fetched) archiveContent.set(k, finding);
+      }
     } catch (error) {
       // The archives fail (and are retried by the next import); the rest of the import goes on.
       if (!(error instanceof ShadowhubError)) throw error;
@@ -424,7 +452,10 @@ class BatchSender {
   async #commit(accepted: readonly PlannedSend[]): Promise<void> {
     if (accepted.length === 0) return;
     const sentMs = this.deps.clock.now();
-    const result = await this.deps.store.commit(accepted.map((s) => ({ ...s.shadow, lastSentMs: sentMs })));
+    // The finding as sent goes with its shadow, so a later archive can resend it without GetFindings.
+    const result = await this.deps.store.commit(
+      accepted.map((s) => ({ ...s.shadow, lastSentMs: sentMs, lastFinding: s.finding })),
+    );
     // Another worker committed an equal or newer version first: Security Hub kept (or will keep)
     // that one, so ours counts as stale rather than as a change.
     const lost = new Set(result.conflicts.map(findingKeyString));
