@@ -155,6 +155,35 @@ export function indexRow(finding: AwsSecurityFinding): IndexRow {
   return row;
 }
 
+/** Member names along each single-valued column's path (none of them walks a list). */
+const SCALAR_PATHS = new Map<IndexedColumn, readonly string[]>(
+  INDEXED_COLUMNS.filter((c) => !MULTI_VALUED_COLUMNS.has(c)).map((column) => {
+    const path = FINDING_FILTER_FIELDS[INDEXED_FIELDS[column]].path;
+    if (path.includes("[]")) throw new Error(`indexed column ${column}: ${path} is not single-valued`);
+    return [column, path.split(".")];
+  }),
+);
+
+/**
+ * `indexRow(finding)[column][0] ?? null` for a single-valued column, without building the whole
+ * row: the SQLite store writes only these first values, and building every column's value list
+ * for each stored finding cost ~3% of an import. Same reading rules as `valuesAtPath` (own
+ * members only, null or missing ends the path, a list is not walked); dates are epoch ms.
+ */
+export function scalarIndexValue(finding: AwsSecurityFinding, column: IndexedColumn): string | number | null {
+  const names = SCALAR_PATHS.get(column);
+  if (names === undefined) throw new Error(`indexed column ${column} is multi-valued`);
+  let node: unknown = finding;
+  for (const name of names) {
+    if (typeof node !== "object" || node === null || Array.isArray(node) || !Object.hasOwn(node, name))
+      return null;
+    node = (node as Record<string, unknown>)[name];
+    if (node === undefined || node === null) return null;
+  }
+  if (DATE_COLUMNS.has(column)) return parseAsffTimestamp(node) ?? null;
+  return typeof node === "string" ? node : null;
+}
+
 /** True when `row` satisfies `constraint` (the in-memory repository's pushdown). */
 export function rowSatisfies(row: IndexRow, constraint: IndexConstraint): boolean {
   const values = row[constraint.column];

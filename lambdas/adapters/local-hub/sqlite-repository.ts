@@ -19,7 +19,7 @@ import type {
   IndexedColumn,
   ProductSubscription,
 } from "./repository.ts";
-import { indexRow, MULTI_VALUED_COLUMNS } from "./repository.ts";
+import { MULTI_VALUED_COLUMNS, scalarIndexValue } from "./repository.ts";
 
 /**
  * Schema versions (`meta.schema_version`): 1 = the first layout; 2 = one unique key index in
@@ -59,6 +59,9 @@ const SCALAR_COLUMNS = [
   "created_at_ms",
   "updated_at_ms",
 ] as const;
+
+/** Position of UpdatedAt among the scalar columns (the resource side table repeats it). */
+const UPDATED_AT_INDEX = SCALAR_COLUMNS.indexOf("updated_at_ms");
 
 /**
  * Scalar columns with an index. Low-cardinality columns (severity, states, names, the account)
@@ -279,9 +282,26 @@ export class SqliteHubRepository implements HubRepository {
   transaction<T>(fn: () => T, mode: "read" | "write" = "write"): T {
     if (this.#db.inTransaction) return fn();
     // Writers take the write lock up front (no upgrade deadlock with another process); readers do not.
-    const tx = this.#db.transaction(fn);
+    const tx = this.#db.transaction(() => {
+      this.#rowIds = new Map();
+      try {
+        return fn();
+      } finally {
+        this.#rowIds = undefined;
+      }
+    });
     return mode === "write" ? tx.immediate() : tx.deferred();
   }
+
+  /**
+   * Row ids (`null`: no such finding) of the keys read in the current transaction, by
+   * `findingKeyString`. The hub always reads the findings of a call before writing them, so
+   * `putFindings` knows from this whether to insert or update without a second lookup in the key
+   * index per finding. Valid only inside the transaction that read them: no other connection can
+   * write in between (a write transaction holds the lock; a read transaction whose snapshot is
+   * stale cannot write at all in WAL mode), and this class's own deletions clear it.
+   */
+  #rowIds: Map<string, number | null> | undefined;
 
   getHub(accountId: string, region: string): HubRecord | undefined {
     const row = this.#stmts.getHub.get(accountId, region) as { doc: string } | undefined;
@@ -321,7 +341,9 @@ export class SqliteHubRepository implements HubRepository {
       const row = this.#stmts.getFinding.get(key.accountId, key.region, key.productArn, key.id) as
         | FindingRow
         | undefined;
-      if (row !== undefined) out.set(findingKeyString(key), JSON.parse(row.doc) as StoredFinding);
+      const ks = findingKeyString(key);
+      this.#rowIds?.set(ks, row === undefined ? null : row.fid);
+      if (row !== undefined) out.set(ks, JSON.parse(row.doc) as StoredFinding);
     }
     return out;
   }
@@ -330,14 +352,21 @@ export class SqliteHubRepository implements HubRepository {
     this.transaction(() => {
       for (const stored of findings) {
         const { key } = stored;
-        const row = indexRow(stored.finding);
-        const scalars = SCALAR_COLUMNS.map((c) => row[c][0] ?? null);
-        const updatedAtMs = row.updated_at_ms[0] ?? null;
+        const scalars = SCALAR_COLUMNS.map((c) => scalarIndexValue(stored.finding, c));
+        const updatedAtMs = scalars[UPDATED_AT_INDEX] ?? null;
         const doc = JSON.stringify(stored);
         // A lookup then an INSERT or UPDATE: measured 2–3× faster than one upsert with RETURNING.
-        const existing = this.#stmts.getFid.get(key.accountId, key.region, key.id, key.productArn) as
-          | { fid: number }
-          | undefined;
+        // The lookup is skipped when this transaction already read the key (see #rowIds).
+        const ks = findingKeyString(key);
+        const known = this.#rowIds?.get(ks);
+        const existing =
+          known === undefined
+            ? (this.#stmts.getFid.get(key.accountId, key.region, key.id, key.productArn) as
+                | { fid: number }
+                | undefined)
+            : known === null
+              ? undefined
+              : { fid: known };
         let fid: number;
         if (existing === undefined) {
           const info = this.#stmts.insertFinding.run(
@@ -350,9 +379,18 @@ export class SqliteHubRepository implements HubRepository {
             doc,
           );
           fid = Number(info.lastInsertRowid);
+          this.#rowIds?.set(ks, fid);
         } else {
           fid = existing.fid;
-          this.#stmts.updateFinding.run(...scalars, stored.lastProviderUpdateMs, doc, fid);
+          const { changes } = this.#stmts.updateFinding.run(
+            ...scalars,
+            stored.lastProviderUpdateMs,
+            doc,
+            fid,
+          );
+          // A remembered row id that no longer exists would lose the finding silently.
+          if (changes !== 1)
+            throw new Error(`local hub: finding row ${fid} of ${ks} vanished within its transaction`);
           this.#stmts.deleteResources.run(fid);
         }
         for (const resource of stored.finding.Resources ?? []) {
@@ -515,7 +553,10 @@ export class SqliteHubRepository implements HubRepository {
   }
 
   purgeExpired(accountId: string, region: string, cutoffMs: number): number {
-    return this.#stmts.purge.run(accountId, region, cutoffMs).changes;
+    const deleted = this.#stmts.purge.run(accountId, region, cutoffMs).changes;
+    // Row ids read before the purge may name deleted rows.
+    if (deleted > 0) this.#rowIds?.clear();
+    return deleted;
   }
 
   countFindings(): number {

@@ -12,9 +12,17 @@ export const SECURITY_HUB_EVENT_SOURCE = "aws.securityhub";
 /** What building an event needs from the context. */
 export type EventContext = Pick<HubContext, "nowMs" | "newEventId">;
 
-/** EventBridge `time`: UTC with second precision, as in Security Hub's examples. */
+/** The last `eventTime` answer: every event of one call has the same instant. */
+let lastTime: { readonly ms: number; readonly text: string } | undefined;
+
+/**
+ * EventBridge `time`: UTC with second precision, as in Security Hub's examples. Remembers its
+ * last answer: formatting a Date for each of a call's 100 events was ~1% of an import.
+ */
 function eventTime(nowMs: number): string {
-  return `${new Date(nowMs).toISOString().slice(0, 19)}Z`;
+  if (lastTime?.ms !== nowMs)
+    lastTime = { ms: nowMs, text: `${new Date(nowMs).toISOString().slice(0, 19)}Z` };
+  return lastTime.text;
 }
 
 /**
