@@ -1,7 +1,7 @@
 /**
- * The local hub's SQLite file: schema version 3 (one key index in (account, Region, Id,
- * ProductArn) order; the resource side table indexed by (resource Id, UpdatedAt)) and the
- * migration of version 1 and 2 files written by earlier releases.
+ * The local hub's SQLite file: schema version 4 (one key index in (account, Region, Id,
+ * ProductArn) order; the resource side table indexed by (hash of the resource Id, UpdatedAt)) and
+ * the migration of version 1, 2 and 3 files written by earlier releases.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -9,7 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { SqliteHubRepository } from "../../../lambdas/adapters/local-hub/sqlite-repository.ts";
+import {
+  resourceIdHash,
+  SqliteHubRepository,
+} from "../../../lambdas/adapters/local-hub/sqlite-repository.ts";
 import type { StoredFinding } from "../../../lambdas/core/hub/contracts.ts";
 
 const KEY = {
@@ -59,6 +62,17 @@ CREATE INDEX finding_resources_fid ON finding_resources (fid);
 CREATE INDEX finding_resources_id ON finding_resources (resource_id);
 INSERT INTO meta (key, value) VALUES ('schema_version', '2');
 `;
+
+/** The side table and its indexes at schema version 3 (the findings table is version 2's). */
+const V3_DDL = V2_DDL.replace(
+  "CREATE TABLE finding_resources (fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE, resource_id TEXT, resource_type TEXT);",
+  "CREATE TABLE finding_resources (fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE, resource_id TEXT, resource_type TEXT, updated_at_ms INTEGER);",
+)
+  .replace(
+    "CREATE INDEX finding_resources_id ON finding_resources (resource_id);",
+    "CREATE INDEX finding_resources_id_updated ON finding_resources (resource_id, updated_at_ms);",
+  )
+  .replace("'schema_version', '2'", "'schema_version', '3'");
 
 function stored(title: string): StoredFinding {
   return {
@@ -148,7 +162,7 @@ describe("SQLite hub schema", () => {
     const check = new Database(file, { readonly: true });
     try {
       assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
-        value: "3",
+        value: "4",
       });
     } finally {
       check.close();
@@ -208,9 +222,88 @@ describe("SQLite hub schema", () => {
           name: string;
         }[]
       ).map((r) => r.name);
-      assert.ok(names.includes("finding_resources_id_updated") && !names.includes("finding_resources_id"));
+      assert.ok(names.includes("finding_resources_hash_updated"));
+      assert.ok(!names.includes("finding_resources_id") && !names.includes("finding_resources_id_updated"));
       assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
-        value: "3",
+        value: "4",
+      });
+    } finally {
+      check.close();
+    }
+  });
+
+  it("migrates a version 3 file: each resource row gets the hash of its Id, read through the new index", () => {
+    const file = join(dir, "v3.sqlite");
+    const db = new Database(file);
+    db.exec(V3_DDL);
+    const updatedAtMs = Date.UTC(2026, 0, 1);
+    const insertFinding = db.prepare(
+      "INSERT INTO findings (account_id, region, product_arn, id, updated_at_ms, last_provider_update_ms, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    const insertResource = db.prepare(
+      "INSERT INTO finding_resources (fid, resource_id, resource_type, updated_at_ms) VALUES (?, ?, 'Other', ?)",
+    );
+    const first = insertFinding.run(
+      KEY.accountId,
+      KEY.region,
+      KEY.productArn,
+      KEY.id,
+      updatedAtMs,
+      updatedAtMs,
+      JSON.stringify(stored("old")),
+    ).lastInsertRowid;
+    insertResource.run(first, "r-1", updatedAtMs);
+    const second = insertFinding.run(
+      KEY.accountId,
+      KEY.region,
+      KEY.productArn,
+      "finding-2",
+      updatedAtMs + 1,
+      updatedAtMs,
+      JSON.stringify({ ...stored("other"), key: { ...KEY, id: "finding-2" } }),
+    ).lastInsertRowid;
+    insertResource.run(second, "r-2", updatedAtMs + 1);
+    insertResource.run(second, null, updatedAtMs + 1);
+    db.close();
+
+    const repo = new SqliteHubRepository({ file });
+    try {
+      const byResource = (id: string, order?: { column: "updated_at_ms"; descending: boolean }) =>
+        [
+          ...repo.queryFindings({
+            accountId: KEY.accountId,
+            region: KEY.region,
+            constraints: [{ kind: "string", column: "resource_id", equals: [id], prefixes: [] }],
+            expiredAtOrBeforeMs: 0,
+            ...(order === undefined ? {} : { order }),
+          }),
+        ].map((s) => s.finding.Title);
+      assert.deepEqual(byResource("r-1", { column: "updated_at_ms", descending: true }), ["old"]);
+      assert.deepEqual(byResource("r-2"), ["other"]);
+      assert.deepEqual(byResource("r-3"), []);
+    } finally {
+      repo.close();
+    }
+    const check = new Database(file, { readonly: true });
+    try {
+      assert.deepEqual(
+        check.prepare("SELECT resource_id, resource_hash FROM finding_resources ORDER BY rowid").all(),
+        [
+          { resource_id: "r-1", resource_hash: resourceIdHash("r-1") },
+          { resource_id: "r-2", resource_hash: resourceIdHash("r-2") },
+          { resource_id: null, resource_hash: null },
+        ],
+      );
+      const names = (
+        check
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'finding_resources'")
+          .all() as { name: string }[]
+      ).map((r) => r.name);
+      assert.ok(
+        names.includes("finding_resources_hash_updated") && !names.includes("finding_resources_id_updated"),
+      );
+      assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
+        value: "4",
       });
     } finally {
       check.close();
@@ -218,15 +311,15 @@ describe("SQLite hub schema", () => {
   });
 
   it("refuses a file written by a newer schema version, naming the file and the versions", () => {
-    const file = join(dir, "v4.sqlite");
+    const file = join(dir, "v5.sqlite");
     const db = new Database(file);
     db.exec(
-      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '4');",
+      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '5');",
     );
     db.close();
     assert.throws(
       () => new SqliteHubRepository({ file }),
-      (error: Error) => error.message.includes(file) && /schema version 4/.test(error.message),
+      (error: Error) => error.message.includes(file) && /schema version 5/.test(error.message),
     );
   });
 });
