@@ -107,8 +107,12 @@ const PRODUCT_ARN = `arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}
 const LABELS = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 const GENERATORS = 200;
 
+/** The account and Region of the benchmark's findings (shared with `local-hub-import.bench.ts`). */
+export const BENCH_ACCOUNT = ACCOUNT;
+export const BENCH_REGION = REGION;
+
 /** A realistic synthetic finding: a CVE in a package of an image, ~1.5 KB of JSON. */
-function syntheticFinding(i: number): AwsSecurityFinding {
+export function syntheticFinding(i: number): AwsSecurityFinding {
   return {
     SchemaVersion: "2018-10-08",
     Id: `bench/image-${i % 500}/CVE-2024-${String(i).padStart(6, "0")}`,

@@ -1,0 +1,54 @@
+/**
+ * The local hub's write path alone: BatchImportFindings of N findings (default 100,000) in calls
+ * of 100 into an in-process `LocalHub` on a fresh SQLite file, without HTTP or the SDK. Prints the
+ * CPU time spent inside the hub calls (per finding, and per call in each tenth of the run, to show
+ * whether it stays flat as the store grows) next to wall time. CPU, because the build machine is
+ * shared and wall time mostly measures the wait for a core.
+ *
+ * Run: `node --import tsx bench/local-hub-import.bench.ts [N]`; profile with
+ * `node --import tsx --cpu-prof --cpu-prof-dir=DIR bench/local-hub-import.bench.ts`.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { openLocalHub } from "../lambdas/adapters/local-hub/local-hub.ts";
+import { BENCH_ACCOUNT, BENCH_REGION, syntheticFinding } from "./serve.bench.ts";
+
+const total = Number(process.argv[2] ?? 100_000);
+if (!Number.isInteger(total) || total < 1000 || total % 1000 !== 0) {
+  throw new Error(`findings: a multiple of 1,000, got ${process.argv[2]}`);
+}
+const dir = await mkdtemp(join(tmpdir(), "shadowhub-local-hub-bench-"));
+const hub = await openLocalHub({ stateDir: dir, clock: { now: () => Date.UTC(2026, 0, 10) } });
+const caller = { accountId: BENCH_ACCOUNT, region: BENCH_REGION };
+const perTenth = total / 10;
+const tenths: number[] = [];
+let hubCpuUs = 0;
+let tenthStartUs = 0;
+const started = performance.now();
+try {
+  for (let first = 0; first < total; first += 100) {
+    const body = { Findings: Array.from({ length: 100 }, (_, j) => syntheticFinding(first + j)) };
+    // The transport knows the body size (serve reads it from the request); it is not the hub's work.
+    const requestBytes = Buffer.byteLength(JSON.stringify(body));
+    const before = process.cpuUsage();
+    const response = await hub.batchImportFindings(body, caller, { requestBytes });
+    const spent = process.cpuUsage(before);
+    hubCpuUs += spent.user + spent.system;
+    if (response.FailedCount !== 0)
+      throw new Error(`import failed: ${JSON.stringify(response.FailedFindings?.[0])}`);
+    if ((first + 100) % perTenth === 0) {
+      tenths.push((hubCpuUs - tenthStartUs) / 1000 / (perTenth / 100));
+      tenthStartUs = hubCpuUs;
+    }
+  }
+} finally {
+  await hub.close();
+  await rm(dir, { recursive: true, force: true });
+}
+const wallMs = performance.now() - started;
+process.stdout.write(
+  `local hub (SQLite) import of ${total} findings in ${total / 100} calls: ${(hubCpuUs / total).toFixed(1)} µs of CPU per finding inside the hub (${(hubCpuUs / 1000 / (total / 100)).toFixed(1)} ms per call), wall ${(wallMs / 1000).toFixed(1)} s including building the requests, load average ${loadavg()[0]?.toFixed(1)}\n` +
+    `CPU per call by tenth: ${tenths.map((v) => v.toFixed(1)).join(", ")} ms (last ÷ first ${((tenths.at(-1) ?? 0) / (tenths[0] ?? 1)).toFixed(2)})\n`,
+);
