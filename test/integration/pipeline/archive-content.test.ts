@@ -142,4 +142,36 @@ describe("archive content from the shadow's last sent finding (serve over HTTP, 
       await sink.close();
     }
   });
+
+  it("does not resend a stored finding older than the shadow: a newer commit that kept none makes the archive fetch", async () => {
+    const fetched: FindingKey[][] = [];
+    const sdk = new SecurityHubSink({
+      endpoint: serve.url,
+      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+    });
+    const sink = countingSink(sdk, fetched);
+    const store = openSqliteShadowStore({ path: ":memory:" });
+    const scope = `${SCOPE}-stale`;
+    try {
+      await runImport({ findings: scan(1, ["st-1", "st-2"]), scope }, depsFor(store, sink));
+      // A newer version committed without its finding: the stored one is now outdated.
+      const changed = { "st-1": "Newer title", "st-2": "Newer title" };
+      await runImport(
+        { findings: scan(3, ["st-1", "st-2"], changed), scope },
+        depsFor(withoutLastFindings(store), sink),
+      );
+      const report = await runImport({ findings: scan(4, ["st-2"]), scope }, depsFor(store, sink));
+      assert.equal(report.counts.archived, 1);
+      assert.deepEqual(
+        fetched.map((keys) => keys.map((k) => k.id)),
+        [["st-1"]],
+      );
+      const archived = (await hubState(sdk, ["st-1"])).get("st-1");
+      assert.equal(archived?.RecordState, "ARCHIVED");
+      assert.equal(archived?.Title, "Newer title");
+    } finally {
+      await store.close();
+      await sink.close();
+    }
+  });
 });
