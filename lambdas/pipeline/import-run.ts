@@ -264,7 +264,9 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
   } else if (candidates.length > 0) {
     // The last sent findings the shadow kept first; the target is asked (GetFindings on AWS: 3/s,
     // eventually consistent) only for the rest. A store failure here throws, like getMany's.
-    const { content, missing } = await storedArchiveContent(deps.store, candidates);
+    const { content, missing } = deps.sink.currentIsLocal
+      ? { content: new Map<string, AwsSecurityFinding>(), missing: candidates.map((c) => c.key) }
+      : await storedArchiveContent(deps.store, candidates);
     archiveContent = content;
     try {
       if (missing.length > 0) {
@@ -452,9 +454,15 @@ class BatchSender {
   async #commit(accepted: readonly PlannedSend[]): Promise<void> {
     if (accepted.length === 0) return;
     const sentMs = this.deps.clock.now();
-    // The finding as sent goes with its shadow, so a later archive can resend it without GetFindings.
+    // The finding as sent goes with its shadow, so a later archive can resend it without GetFindings
+    // (not for a local target, whose own copy is free to read).
+    const keepCopy = this.deps.sink.currentIsLocal !== true;
     const result = await this.deps.store.commit(
-      accepted.map((s) => ({ ...s.shadow, lastSentMs: sentMs, lastFinding: s.finding })),
+      accepted.map((s) =>
+        keepCopy
+          ? { ...s.shadow, lastSentMs: sentMs, lastFinding: s.finding }
+          : { ...s.shadow, lastSentMs: sentMs },
+      ),
     );
     // Another worker committed an equal or newer version first: Security Hub kept (or will keep)
     // that one, so ours counts as stale rather than as a change.

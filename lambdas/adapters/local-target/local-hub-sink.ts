@@ -71,6 +71,8 @@ export async function lookupFindings(
 /** A FindingSink over a {@link LocalHubApi} (normally an open `LocalHub`). */
 export class LocalHubSink implements FindingSink {
   readonly emitsEvents = true;
+  /** `fetchCurrent` reads the hub's own store in process: free and strongly consistent. */
+  readonly currentIsLocal = true;
   constructor(
     private readonly hub: LocalHubApi & { close?: () => Promise<void> },
     readonly description = "local hub",

@@ -6,6 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { openLocalHub } from "../../../lambdas/adapters/local-hub/local-hub.ts";
+import { LocalHubSink } from "../../../lambdas/adapters/local-target/local-hub-sink.ts";
 import { SecurityHubSink } from "../../../lambdas/adapters/securityhub/securityhub-sink.ts";
 import { openSqliteShadowStore } from "../../../lambdas/adapters/sqlite/sqlite-shadow-store.ts";
 import type { FindingKey } from "../../../lambdas/core/hub/contracts.ts";
@@ -169,6 +171,35 @@ describe("archive content from the shadow's last sent finding (serve over HTTP, 
       const archived = (await hubState(sdk, ["st-1"])).get("st-1");
       assert.equal(archived?.RecordState, "ARCHIVED");
       assert.equal(archived?.Title, "Newer title");
+    } finally {
+      await store.close();
+      await sink.close();
+    }
+  });
+
+  it("keeps no copy for the local hub target, whose own store is free to read: the archive reads the hub", async () => {
+    const fetched: FindingKey[][] = [];
+    const local = new LocalHubSink(await openLocalHub({}));
+    assert.equal(local.currentIsLocal, true);
+    const store = openSqliteShadowStore({ path: ":memory:" });
+    const scope = `${SCOPE}-local`;
+    // The counting wrapper passes the flag through, as any delegating sink must.
+    const sink: FindingSink = { ...countingSink(local, fetched), currentIsLocal: local.currentIsLocal };
+    try {
+      await runImport({ findings: scan(1, ["lo-1", "lo-2"]), scope }, depsFor(store, sink));
+      const kept = await store.lastFindings(scan(1, ["lo-1", "lo-2"]).map((f) => keyOf(f.finding)));
+      assert.equal(kept.size, 0, "no compressed copy written for a local target");
+
+      const report = await runImport({ findings: scan(2, ["lo-2"]), scope }, depsFor(store, sink));
+      assert.equal(report.counts.archived, 1);
+      assert.deepEqual(report.failures, []);
+      assert.deepEqual(
+        fetched.map((keys) => keys.map((k) => k.id)),
+        [["lo-1"]],
+      );
+      const archived = (await hubState(local, ["lo-1"])).get("lo-1");
+      assert.equal(archived?.RecordState, "ARCHIVED");
+      assert.equal(archived?.Title, "Finding lo-1");
     } finally {
       await store.close();
       await sink.close();
