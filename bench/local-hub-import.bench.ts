@@ -6,49 +6,77 @@
  * shared and wall time mostly measures the wait for a core.
  *
  * Run: `node --import tsx bench/local-hub-import.bench.ts [N]`; profile with
- * `node --import tsx --cpu-prof --cpu-prof-dir=DIR bench/local-hub-import.bench.ts`.
+ * `node --import tsx --cpu-prof --cpu-prof-dir=DIR bench/local-hub-import.bench.ts`. For
+ * `bench/run.ts`: `localHubImportBenchMetrics(findings)`, the CPU per finding of the first tenth as
+ * the baseline of the last tenth's (flat import rate as the store grows: ratio ≈ 1).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
 import { openLocalHub } from "../lambdas/adapters/local-hub/local-hub.ts";
+import type { BenchMetric } from "./lambda.bench.ts";
 import { BENCH_ACCOUNT, BENCH_REGION, syntheticFinding } from "./serve.bench.ts";
 
-const total = Number(process.argv[2] ?? 100_000);
-if (!Number.isInteger(total) || total < 1000 || total % 1000 !== 0) {
-  throw new Error(`findings: a multiple of 1,000, got ${process.argv[2]}`);
-}
-const dir = await mkdtemp(join(tmpdir(), "shadowhub-local-hub-bench-"));
-const hub = await openLocalHub({ stateDir: dir, clock: { now: () => Date.UTC(2026, 0, 10) } });
-const caller = { accountId: BENCH_ACCOUNT, region: BENCH_REGION };
-const perTenth = total / 10;
-const tenths: number[] = [];
-let hubCpuUs = 0;
-let tenthStartUs = 0;
-const started = performance.now();
-try {
-  for (let first = 0; first < total; first += 100) {
-    const body = { Findings: Array.from({ length: 100 }, (_, j) => syntheticFinding(first + j)) };
-    // The transport knows the body size (serve reads it from the request); it is not the hub's work.
-    const requestBytes = Buffer.byteLength(JSON.stringify(body));
-    const before = process.cpuUsage();
-    const response = await hub.batchImportFindings(body, caller, { requestBytes });
-    const spent = process.cpuUsage(before);
-    hubCpuUs += spent.user + spent.system;
-    if (response.FailedCount !== 0)
-      throw new Error(`import failed: ${JSON.stringify(response.FailedFindings?.[0])}`);
-    if ((first + 100) % perTenth === 0) {
-      tenths.push((hubCpuUs - tenthStartUs) / 1000 / (perTenth / 100));
-      tenthStartUs = hubCpuUs;
-    }
+/**
+ * Runs the benchmark (printing its report) and returns its figures: CPU µs per finding inside the
+ * hub for the whole run and for the last tenth, with the first tenth's as the last tenth's
+ * baseline, and the wall-clock import rate.
+ */
+export async function localHubImportBenchMetrics(total = 100_000): Promise<BenchMetric[]> {
+  if (!Number.isInteger(total) || total < 1000 || total % 1000 !== 0) {
+    throw new Error(`findings: a multiple of 1,000, got ${total}`);
   }
-} finally {
-  await hub.close();
-  await rm(dir, { recursive: true, force: true });
+  const dir = await mkdtemp(join(tmpdir(), "shadowhub-local-hub-bench-"));
+  const hub = await openLocalHub({ stateDir: dir, clock: { now: () => Date.UTC(2026, 0, 10) } });
+  const caller = { accountId: BENCH_ACCOUNT, region: BENCH_REGION };
+  const perTenth = total / 10;
+  const tenths: number[] = [];
+  let hubCpuUs = 0;
+  let tenthStartUs = 0;
+  const started = performance.now();
+  try {
+    for (let first = 0; first < total; first += 100) {
+      const body = { Findings: Array.from({ length: 100 }, (_, j) => syntheticFinding(first + j)) };
+      // The transport knows the body size (serve reads it from the request); it is not the hub's work.
+      const requestBytes = Buffer.byteLength(JSON.stringify(body));
+      const before = process.cpuUsage();
+      const response = await hub.batchImportFindings(body, caller, { requestBytes });
+      const spent = process.cpuUsage(before);
+      hubCpuUs += spent.user + spent.system;
+      if (response.FailedCount !== 0)
+        throw new Error(`import failed: ${JSON.stringify(response.FailedFindings?.[0])}`);
+      if ((first + 100) % perTenth === 0) {
+        tenths.push((hubCpuUs - tenthStartUs) / 1000 / (perTenth / 100));
+        tenthStartUs = hubCpuUs;
+      }
+    }
+  } finally {
+    await hub.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const wallMs = performance.now() - started;
+  process.stdout.write(
+    `local hub (SQLite) import of ${total} findings in ${total / 100} calls: ${(hubCpuUs / total).toFixed(1)} µs of CPU per finding inside the hub (${(hubCpuUs / 1000 / (total / 100)).toFixed(1)} ms per call), wall ${(wallMs / 1000).toFixed(1)} s including building the requests, load average ${loadavg()[0]?.toFixed(1)}\n` +
+      `CPU per call by tenth: ${tenths.map((v) => v.toFixed(1)).join(", ")} ms (last ÷ first ${((tenths.at(-1) ?? 0) / (tenths[0] ?? 1)).toFixed(2)})\n`,
+  );
+  const perFinding = (msPerCall: number | undefined) => ((msPerCall ?? Number.NaN) * 1000) / 100;
+  const firstTenth = perFinding(tenths[0]);
+  const lastTenth = perFinding(tenths.at(-1));
+  return [
+    { name: "localHubImport.cpu", value: hubCpuUs / total, unit: "µs/finding" },
+    {
+      name: "localHubImport.lastTenth.cpu",
+      value: lastTenth,
+      unit: "µs/finding",
+      baseline: Number(firstTenth.toFixed(2)),
+      ratio: lastTenth / firstTenth,
+    },
+    { name: "localHubImport.wall", value: Math.round((total * 1000) / wallMs), unit: "findings/s" },
+  ];
 }
-const wallMs = performance.now() - started;
-process.stdout.write(
-  `local hub (SQLite) import of ${total} findings in ${total / 100} calls: ${(hubCpuUs / total).toFixed(1)} µs of CPU per finding inside the hub (${(hubCpuUs / 1000 / (total / 100)).toFixed(1)} ms per call), wall ${(wallMs / 1000).toFixed(1)} s including building the requests, load average ${loadavg()[0]?.toFixed(1)}\n` +
-    `CPU per call by tenth: ${tenths.map((v) => v.toFixed(1)).join(", ")} ms (last ÷ first ${((tenths.at(-1) ?? 0) / (tenths[0] ?? 1)).toFixed(2)})\n`,
-);
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await localHubImportBenchMetrics(Number(process.argv[2] ?? 100_000));
+}

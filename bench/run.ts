@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: every benchmark of the project in one run. Each benchmark measures its own
  * baseline in the same run (JSON.parse for the parsers, moto_server for serve, a naive
- * send-everything importer for the pipeline, the size/time budgets for the Lambdas) and every
+ * send-everything importer for the pipeline, the in-memory store for the shadow stores, the
+ * commit without the stored finding for the last sent finding, the first tenth for the local
+ * hub's import, the size/time budgets for the Lambdas) and every
  * figure is printed as `name: value unit (ratio vs baseline)`. The results are written to
  * `docs/benchmarks.md` with the machine they were measured on.
  *
@@ -65,6 +67,34 @@ const SUITE: readonly SuiteEntry[] = [
       "quota on: calls/s ÷ 10 ≥ 0.95",
     ],
     run: async () => (await import("./import.bench.ts")).importBenchMetrics(),
+  },
+  {
+    name: "stores",
+    title:
+      "shadow stores: records/s for commit, getMany, conflicting re-commit and listActiveInScope (100,000 records), SQLite vs the in-memory store",
+    targets: [
+      "no target of its own: supports issue 4's first-import (≥ 10,000 findings/s) and re-import (≥ 50,000 findings/s) targets, the shadow being on both paths",
+    ],
+    run: async () => (await import("./stores.bench.ts")).storesBenchMetrics(),
+  },
+  {
+    name: "last-finding",
+    title:
+      "last sent finding kept in the SQLite shadow: CPU per finding of commit/getMany/list with it vs without it (20,000 Trivy findings), codec vs JSON.stringify",
+    targets: [
+      "no target of its own: its cost is part of issue 4's first-import target (≥ 10,000 findings/s end to end)",
+    ],
+    run: async () => (await import("./last-finding.bench.ts")).lastFindingBenchMetrics(),
+  },
+  {
+    name: "local-hub-import",
+    title:
+      "local hub write path alone: BatchImportFindings of 100,000 findings in calls of 100, CPU inside the hub, last tenth vs first tenth",
+    targets: [
+      "import rate flat as the store grows (issue 2): last tenth ÷ first tenth ≈ 1",
+      "supports issue 4's first-import target (≥ 10,000 findings/s end to end)",
+    ],
+    run: async () => (await import("./local-hub-import.bench.ts")).localHubImportBenchMetrics(),
   },
   {
     name: "lambda",
