@@ -173,20 +173,26 @@ export interface ShadowStore {
   close(): Promise<void>;
 }
 
-/** The epoch ms of `record.updatedAt`, the instant conditional commits compare. */
-export function shadowUpdatedAtMs(record: ShadowRecord): number {
-  const ms = parseAsffTimestamp(record.updatedAt);
+/**
+ * The epoch ms of a timestamp a store is about to write; `subject` names the record in the error.
+ * @throws InputError naming the subject, the field and the value when it is not an ASFF timestamp.
+ */
+function requireTimestampMs(value: string, subject: string, source: string, field: string): number {
+  const ms = parseAsffTimestamp(value);
   if (ms === undefined) {
-    throw new InputError(
-      `shadow record ${findingKeyString(record.key)}: updatedAt is not an ASFF timestamp`,
-      {
-        source: "shadow store commit",
-        field: "updatedAt",
-        rule: `ASFF timestamp (got ${JSON.stringify(record.updatedAt)})`,
-      },
-    );
+    throw new InputError(`${subject}: ${field} is not an ASFF timestamp`, {
+      source,
+      field,
+      rule: `ASFF timestamp (got ${JSON.stringify(value)})`,
+    });
   }
   return ms;
+}
+
+/** The epoch ms of `record.updatedAt`, the instant conditional commits compare. */
+export function shadowUpdatedAtMs(record: ShadowRecord): number {
+  const subject = `shadow record ${findingKeyString(record.key)}`;
+  return requireTimestampMs(record.updatedAt, subject, "shadow store commit", "updatedAt");
 }
 
 /**
@@ -198,15 +204,9 @@ export function shadowUpdatedAtMs(record: ShadowRecord): number {
  */
 export function checkShadowRecord(record: ShadowRecord): number {
   const updatedAtMs = shadowUpdatedAtMs(record);
-  if (record.observedAt !== undefined && parseAsffTimestamp(record.observedAt) === undefined) {
-    throw new InputError(
-      `shadow record ${findingKeyString(record.key)}: observedAt is not an ASFF timestamp`,
-      {
-        source: "shadow store commit",
-        field: "observedAt",
-        rule: `ASFF timestamp (got ${JSON.stringify(record.observedAt)})`,
-      },
-    );
+  if (record.observedAt !== undefined) {
+    const subject = `shadow record ${findingKeyString(record.key)}`;
+    requireTimestampMs(record.observedAt, subject, "shadow store commit", "observedAt");
   }
   return updatedAtMs;
 }
@@ -216,18 +216,8 @@ export function checkShadowRecord(record: ShadowRecord): number {
  * @throws InputError naming the key when an `observedAt` is not an ASFF timestamp.
  */
 export function checkObservation(observation: ShadowObservation): number {
-  const ms = parseAsffTimestamp(observation.observedAt);
-  if (ms === undefined) {
-    throw new InputError(
-      `shadow observation ${findingKeyString(observation.key)}: observedAt is not an ASFF timestamp`,
-      {
-        source: "shadow store recordObservations",
-        field: "observedAt",
-        rule: `ASFF timestamp (got ${JSON.stringify(observation.observedAt)})`,
-      },
-    );
-  }
-  return ms;
+  const subject = `shadow observation ${findingKeyString(observation.key)}`;
+  return requireTimestampMs(observation.observedAt, subject, "shadow store recordObservations", "observedAt");
 }
 
 /**
@@ -235,15 +225,8 @@ export function checkObservation(observation: ShadowObservation): number {
  * @throws InputError when `lastScanAt` is not an ASFF timestamp.
  */
 export function checkScopeRecord(record: ScopeRecord): number {
-  const ms = parseAsffTimestamp(record.lastScanAt);
-  if (ms === undefined) {
-    throw new InputError(`scope record ${scopeKeyString(record)}: lastScanAt is not an ASFF timestamp`, {
-      source: "shadow store advanceScope",
-      field: "lastScanAt",
-      rule: `ASFF timestamp (got ${JSON.stringify(record.lastScanAt)})`,
-    });
-  }
-  return ms;
+  const subject = `scope record ${scopeKeyString(record)}`;
+  return requireTimestampMs(record.lastScanAt, subject, "shadow store advanceScope", "lastScanAt");
 }
 
 /** The identity of a scope record: the JSON array [account, Region, scope]. */
