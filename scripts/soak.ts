@@ -54,6 +54,7 @@ import { REMOTE_IMPORT_LIMITS } from "../lambdas/pipeline/targets.ts";
 import type { FindingSink, ImportCall, ImportCallResult } from "../lambdas/ports/finding-sink.ts";
 import type { RateLimiter } from "../lambdas/ports/rate-limiter.ts";
 import type { Fault } from "../lambdas/serve/faults.ts";
+import { seededRandom } from "../test/helpers/seeded-random.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ACCOUNT = "123456789012";
@@ -100,18 +101,7 @@ if (opts.change >= 1 || opts.remove >= 1) {
   process.exit(2);
 }
 
-/** mulberry32: small, seeded, good enough to pick scans and faults reproducibly. */
-function prng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(opts.seed);
+const random = seededRandom(opts.seed);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
 const mb = (bytes: number | undefined) =>

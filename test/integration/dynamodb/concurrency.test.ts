@@ -11,13 +11,13 @@ import { createShadowTable } from "../../../lambdas/adapters/dynamodb/shadow-tab
 import { compareAsffTimestamps } from "../../../lambdas/core/asff/timestamp.ts";
 import { findingKeyString, PRECEDENCE_ATTRIBUTES } from "../../../lambdas/core/hub/contracts.ts";
 import { type DynamoDbLocal, dynamoDbLocalClient, startDynamoDbLocal } from "../../helpers/dynamodb-local.ts";
+import { seededRandom } from "../../helpers/seeded-random.ts";
 import {
   type CustomerTouch,
   conflictingVersions,
   dealOverlapping,
   newestPerKey,
   runShadowWorker,
-  seededRandom,
 } from "./shadow-workers.ts";
 
 const WORKERS = 8;

@@ -12,18 +12,7 @@ import {
   type PrecedenceAttribute,
 } from "../../../lambdas/core/hub/contracts.ts";
 import type { ShadowRecord, ShadowStore } from "../../../lambdas/ports/shadow-store.ts";
-
-/** A small deterministic PRNG (mulberry32): test data varies by seed, never by run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../helpers/seeded-random.ts";
 
 function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];

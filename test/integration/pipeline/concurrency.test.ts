@@ -16,6 +16,7 @@ import { contentHash } from "../../../lambdas/core/pipeline/content-hash.ts";
 import type { IncomingFinding } from "../../../lambdas/core/pipeline/plan.ts";
 import { type ImportReport, runImport } from "../../../lambdas/pipeline/import-run.ts";
 import { type DynamoDbLocal, dynamoDbLocalClient, startDynamoDbLocal } from "../../helpers/dynamodb-local.ts";
+import { seededRandom } from "../../helpers/seeded-random.ts";
 import { startTestServe, type TestServe } from "../../helpers/serve.ts";
 import { finding, keyOf } from "../../unit/pipeline/factories.ts";
 import { hubState } from "./scenario.ts";
@@ -34,18 +35,6 @@ function version(i: number, v: number) {
     UpdatedAt: at,
     CreatedAt: new Date(BASE_MS).toISOString(),
   });
-}
-
-/** A small deterministic PRNG (mulberry32) so a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("8 concurrent importers: DynamoDB shadow, shared limiter, one Security Hub", () => {
@@ -68,7 +57,7 @@ describe("8 concurrent importers: DynamoDB shadow, shared limiter, one Security 
     await createShadowTable(setup, tableName);
 
     // Deal every (finding, version) to 1–3 random workers, in a random order per worker.
-    const random = seeded(4242);
+    const random = seededRandom(4242);
     const dealt: IncomingFinding[][] = Array.from({ length: WORKERS }, () => []);
     for (let i = 0; i < FINDINGS; i++) {
       for (let v = 0; v < VERSIONS; v++) {
@@ -100,7 +89,7 @@ describe("8 concurrent importers: DynamoDB shadow, shared limiter, one Security 
           for (let start = 0; start < items.length; start += size) {
             const report = await runImport(
               { findings: items.slice(start, start + size) },
-              { store, sink, limiter, clock: { now: () => Date.now() }, random: seeded(w) },
+              { store, sink, limiter, clock: { now: () => Date.now() }, random: seededRandom(w) },
             );
             reports.push(report);
           }
