@@ -115,6 +115,22 @@ export type ParseItem =
   | { readonly failure: ConversionFailure; readonly draft?: undefined };
 
 /**
+ * A report read in parts (see `ReportParser.entryArrays`): the document with every split array
+ * left empty (`[]`), and each split array's entries, parsed one at a time as the parser reads them.
+ * The values are those `JSON.parse` of the whole report gives (`__proto__` keys removed).
+ */
+export interface SplitReport {
+  /** The report with every split array empty. */
+  readonly document: unknown;
+  /**
+   * The entries of the split array at `path` (object keys and array indexes from the root, e.g.
+   * `["Results", 3, "Vulnerabilities"]`), each parsed when the iteration reaches it; `undefined`
+   * when nothing was split there (read the array, if any, from `document`). May throw `InputError`.
+   */
+  entries(path: readonly (string | number)[]): Iterable<unknown> | undefined;
+}
+
+/**
  * A report format. Built-in parsers and custom plugins implement the same interface.
  * `detect` must be cheap and must not throw; `parse` may throw `InputError` for a report it
  * cannot read at all, and otherwise returns drafts plus per-finding failures.
@@ -141,6 +157,22 @@ export interface ReportParser {
    * the first item. Without it, `convertReportBatches` calls `parse`.
    */
   parseItems?(document: unknown, context: ParseContext): Iterable<ParseItem>;
+  /**
+   * Optional, with `parseSplit`: arrays whose entries this parser reads one at a time, as paths
+   * from the root — object keys, and `*` for every index of an array (Trivy:
+   * `["Results", "*", "Vulnerabilities"]`, ...). A large report is then never parsed as one
+   * document: its entries are parsed as they are read and die young. Used when the parser is
+   * requested by name or, with auto-detection, when no custom parser is registered; `detect` (and
+   * `reportTime`) then see the document with these arrays empty, so they must decide from what is
+   * outside them. Malformed JSON and the other bad-input errors are reported before `parseSplit`
+   * is called, exactly as for a whole document.
+   */
+  readonly entryArrays?: readonly (readonly string[])[];
+  /**
+   * The streaming parse of a report read in parts (`entryArrays`): the same drafts and failures,
+   * in the same order, as `parseItems` gives for the whole document. May throw `InputError`.
+   */
+  parseSplit?(report: SplitReport, context: ParseContext): Iterable<ParseItem>;
   /**
    * Optional: when the report was made (an ASFF timestamp), if the document says. Dates an empty
    * report, which has no finding to carry a time. Built-in formats have it without this hook.

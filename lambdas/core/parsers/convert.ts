@@ -19,6 +19,7 @@ import type {
   ParserOptions,
   ReportInput,
   ReportParser,
+  SplitReport,
 } from "./contracts.ts";
 import {
   createFinalizer,
@@ -29,6 +30,7 @@ import {
 import { createRegistry, type ParserRegistry } from "./registry.ts";
 import { reportTimeOf } from "./report-time.ts";
 import { type ParseLimits, parseReport } from "./safe-json.ts";
+import { splitReport } from "./split-json.ts";
 
 /** Options of `convertReport`. */
 export interface ConvertOptions extends ParserOptions, ParseLimits {
@@ -65,12 +67,62 @@ function describeShape(document: unknown): string {
 
 /** A readable report with its parser, or the report-level failure that stops it. */
 type Prepared =
-  | { readonly parser: ReportParser; readonly document: unknown; readonly failure?: undefined }
+  | {
+      readonly parser: ReportParser;
+      readonly document: unknown;
+      /** Set when the report was read in parts (`parser.entryArrays`). */
+      readonly split?: SplitReport;
+      readonly failure?: undefined;
+    }
   | { readonly failure: ConversionFailure; readonly format?: string; readonly parser?: undefined };
+
+/**
+ * The report read in parts with its parser, when a parser that reads entries one at a time
+ * (`entryArrays`) is requested or, with auto-detection and only built-in parsers, detected; else
+ * `undefined` and the report is read whole.
+ */
+function prepareSplit(
+  input: ReportInput,
+  registry: ParserRegistry,
+  options: ParseLimits,
+): Prepared | undefined {
+  const requested = input.format ?? "auto";
+  let candidates: ReportParser[];
+  if (requested === "auto") {
+    // a custom parser's detect may look inside the split arrays: it sees the whole document
+    if (registry.hasCustom()) return undefined;
+    candidates = registry.parsers().filter(splits);
+  } else {
+    const parser = registry.get(requested);
+    candidates = parser !== undefined && splits(parser) ? [parser] : [];
+  }
+  if (candidates.length === 0) return undefined;
+  const patterns = candidates.flatMap((p) => p.entryArrays ?? []);
+  const split = splitReport(input.source, input.content, patterns, options);
+  if (split === undefined) return undefined;
+  const parser = requested === "auto" ? registry.detect(split.document) : candidates[0];
+  if (parser === undefined || !candidates.includes(parser)) return undefined;
+  // every split array must be one of the chosen parser's
+  let first = 0;
+  for (const p of candidates) {
+    const count = p.entryArrays?.length ?? 0;
+    if (p !== parser) {
+      for (let k = first; k < first + count; k++) if (split.patternsFound.has(k)) return undefined;
+    }
+    first += count;
+  }
+  return { parser, document: split.document, split };
+}
+
+function splits(parser: ReportParser): boolean {
+  return parser.entryArrays !== undefined && typeof parser.parseSplit === "function";
+}
 
 /** Decodes, parses and inspects the report and picks its parser. */
 function prepare(input: ReportInput, registry: ParserRegistry, options: ParseLimits): Prepared {
   const { source } = input;
+  const split = prepareSplit(input, registry, options);
+  if (split !== undefined) return split;
   let document: unknown;
   try {
     document = parseReport(source, input.content, options);
@@ -126,16 +178,18 @@ export function convertReport(
   const { source } = input;
   const prepared = prepare(input, registry, options);
   if (prepared.failure !== undefined) return { source, findings: [], failures: [prepared.failure] };
-  const { parser, document } = prepared;
+  const { parser, document, split } = prepared;
   const context: ParseContext = { source, conversion: ctx, options };
   const findings: AwsSecurityFinding[] = [];
   const parseFailures: ConversionFailure[] = [];
   const finalizeFailures: ConversionFailure[] = [];
   const finalizer = createFinalizer(ctx, finalizeOptions(source, parser, options));
   try {
-    if (parser.parseItems) {
+    const items =
+      split !== undefined ? parser.parseSplit?.(split, context) : parser.parseItems?.(document, context);
+    if (items !== undefined) {
       // Each draft is finalized as soon as it exists: no array of 100,000 drafts next to the findings.
-      for (const item of parser.parseItems(document, context)) {
+      for (const item of items) {
         if (item.failure !== undefined) parseFailures.push(item.failure);
         else keep(finalizer.add(item.draft), findings, finalizeFailures);
       }
@@ -218,7 +272,7 @@ export function* convertReportBatches(
     yield { source, findings: [], failures: [prepared.failure] };
     return;
   }
-  const { parser, document } = prepared;
+  const { parser, document, split } = prepared;
   const format = parser.name;
   const context: ParseContext = { source, conversion: ctx, options };
   const finalizer = createFinalizer(ctx, finalizeOptions(source, parser, options));
@@ -230,7 +284,11 @@ export function* convertReportBatches(
   for (;;) {
     let item: ParseItem | undefined;
     try {
-      if (parser.parseItems) {
+      if (split !== undefined && parser.parseSplit) {
+        items ??= parser.parseSplit(split, context)[Symbol.iterator]();
+        const step = items.next();
+        item = step.done ? undefined : step.value;
+      } else if (parser.parseItems) {
         items ??= parser.parseItems(document, context)[Symbol.iterator]();
         const step = items.next();
         item = step.done ? undefined : step.value;

@@ -28,6 +28,19 @@ export function assertReportParser(candidate: unknown, origin: string): asserts 
   if (typeof p.parse !== "function") problems.push("parse(document, context) must be a function");
   if (p.parseItems !== undefined && typeof p.parseItems !== "function")
     problems.push("parseItems(document, context), when given, must be a function");
+  if (p.parseSplit !== undefined && typeof p.parseSplit !== "function")
+    problems.push("parseSplit(report, context), when given, must be a function");
+  if (p.entryArrays !== undefined) {
+    const ok =
+      Array.isArray(p.entryArrays) &&
+      p.entryArrays.every(
+        (path: unknown) =>
+          Array.isArray(path) && path.length > 0 && path.every((key: unknown) => typeof key === "string"),
+      );
+    if (!ok) problems.push("entryArrays, when given, must be a list of non-empty lists of keys");
+    else if (typeof p.parseSplit !== "function")
+      problems.push("entryArrays needs parseSplit(report, context)");
+  }
   if (p.passthrough !== undefined && typeof p.passthrough !== "boolean")
     problems.push("passthrough must be a boolean");
   if (problems.length > 0)
@@ -68,6 +81,16 @@ export class ParserRegistry {
   /** The parser called `name`, if any. */
   get(name: string): ReportParser | undefined {
     return this.#byName.get(name);
+  }
+
+  /** True when a custom parser is registered (auto-detection then reads reports whole). */
+  hasCustom(): boolean {
+    return this.#custom.length > 0;
+  }
+
+  /** Every parser in detection order: custom ones first, then the built-ins. */
+  parsers(): ReportParser[] {
+    return [...this.#custom, ...this.#builtIn];
   }
 
   /** Every registered name: custom ones first, then the built-ins. */

@@ -15,7 +15,14 @@
 import type { Resource } from "@aws-sdk/client-securityhub";
 import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
 import { InputError } from "../errors.ts";
-import type { ConversionFailure, FindingDraft, ParseContext, ParseItem, ReportParser } from "./contracts.ts";
+import type {
+  ConversionFailure,
+  FindingDraft,
+  ParseContext,
+  ParseItem,
+  ReportParser,
+  SplitReport,
+} from "./contracts.ts";
 import { findingId, generatorId } from "./ids.ts";
 import {
   asArray,
@@ -640,6 +647,19 @@ function missing(source: string, field: string, what: string, value: unknown): C
   };
 }
 
+/** The kinds of entries of a Trivy result; each is an array read one entry at a time. */
+const ENTRY_KINDS = ["Vulnerabilities", "Misconfigurations", "Secrets", "Licenses"] as const;
+
+/** The entries of `result[kind]`: from the split report when it was read in parts, else the array. */
+function entriesOf(
+  split: SplitReport | undefined,
+  index: number,
+  kind: (typeof ENTRY_KINDS)[number],
+  result: JsonObject,
+): Iterable<unknown> {
+  return split?.entries(["Results", index, kind]) ?? asArray(result[kind]);
+}
+
 /** Parses a Trivy JSON report into drafts. */
 export function parseTrivy(
   document: unknown,
@@ -659,7 +679,11 @@ export function parseTrivy(
  * shape failures before its drafts. Throws `InputError` (on the first `next()`) for a document that
  * is not a Trivy report at all.
  */
-export function* trivyItems(document: unknown, context: ParseContext): Generator<ParseItem> {
+export function* trivyItems(
+  document: unknown,
+  context: ParseContext,
+  split?: SplitReport,
+): Generator<ParseItem> {
   const { source } = context;
   const report = asObject(document);
   if (!report) {
@@ -709,7 +733,7 @@ export function* trivyItems(document: unknown, context: ParseContext): Generator
       };
       continue;
     }
-    for (const key of ["Vulnerabilities", "Misconfigurations", "Secrets", "Licenses"] as const) {
+    for (const key of ENTRY_KINDS) {
       if (result[key] !== undefined && result[key] !== null && !Array.isArray(result[key])) {
         yield {
           failure: {
@@ -730,9 +754,10 @@ export function* trivyItems(document: unknown, context: ParseContext): Generator
       continue;
     }
     const facts = resultFacts(scope, result);
-    const vulnerabilities = asArray(result.Vulnerabilities);
-    for (let j = 0; j < vulnerabilities.length; j++) {
-      const v = asObject(vulnerabilities[j]);
+    let j = -1;
+    for (const entry of entriesOf(split, i, "Vulnerabilities", result)) {
+      j++;
+      const v = asObject(entry);
       const vulnId = v ? stringId(v.VulnerabilityID) : undefined;
       if (!v || !vulnId) {
         yield {
@@ -754,9 +779,10 @@ export function* trivyItems(document: unknown, context: ParseContext): Generator
       }
       yield { draft: vulnerabilityDraft(scope, facts, v, vulnId) };
     }
-    const misconfigurations = asArray(result.Misconfigurations);
-    for (let j = 0; j < misconfigurations.length; j++) {
-      const m = asObject(misconfigurations[j]);
+    j = -1;
+    for (const entry of entriesOf(split, i, "Misconfigurations", result)) {
+      j++;
+      const m = asObject(entry);
       const checkId = m ? (stringId(m.AVDID) ?? stringId(m.ID)) : undefined;
       if (m && checkId) {
         const bad = typesOk(m, CHECKED.misconfiguration)
@@ -784,9 +810,10 @@ export function* trivyItems(document: unknown, context: ParseContext): Generator
         yield { draft: misconfigDraft(scope, result, m, checkId, true) };
       // EXCEPTION (suppressed by policy) and PASS without --include-passed are not findings.
     }
-    const secrets = asArray(result.Secrets);
-    for (let j = 0; j < secrets.length; j++) {
-      const s = asObject(secrets[j]);
+    j = -1;
+    for (const entry of entriesOf(split, i, "Secrets", result)) {
+      j++;
+      const s = asObject(entry);
       const ruleId = s ? (stringId(s.RuleID) ?? stringId(s.Title)) : undefined;
       if (s && ruleId) {
         const bad = typesOk(s, CHECKED.secret)
@@ -810,9 +837,10 @@ export function* trivyItems(document: unknown, context: ParseContext): Generator
       }
       yield { draft: secretDraft(scope, result, s, ruleId) };
     }
-    const licenses = asArray(result.Licenses);
-    for (let j = 0; j < licenses.length; j++) {
-      const l = asObject(licenses[j]);
+    j = -1;
+    for (const entry of entriesOf(split, i, "Licenses", result)) {
+      j++;
+      const l = asObject(entry);
       const licenseName = l ? stringId(l.Name) : undefined;
       if (l && licenseName) {
         const bad = typesOk(l, CHECKED.license)
@@ -843,4 +871,6 @@ export const trivyParser: ReportParser = {
   },
   parse: parseTrivy,
   parseItems: trivyItems,
+  entryArrays: ENTRY_KINDS.map((kind) => ["Results", "*", kind]),
+  parseSplit: (report, context) => trivyItems(report.document, context, report),
 };
