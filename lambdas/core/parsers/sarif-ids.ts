@@ -18,70 +18,88 @@ export interface IdentifiedDraft {
 }
 
 /**
- * Makes the Ids of one report unique without depending on result order:
- * - drafts whose Id is unique keep it;
- * - drafts sharing an Id but differing in `instance` each get `:<instance hash>` appended
- *   (so the two CodeQL results on one line with one line-hash stay two findings);
- * - drafts sharing both are the same issue reported twice: one is kept (the one whose JSON sorts
- *   first, so the choice does not depend on order) and the others are counted in `merged`.
- * Returns the drafts sorted by Id, so the output order does not depend on the input order either.
+ * `items` in order of their Id (UTF-16 code unit order), each Id once: an item whose Id is unique
+ * stands alone, the items sharing an Id come as one array (in input order). Ids are nearly always
+ * unique, so an array is made only for an Id seen twice, and the Ids are sorted by the native
+ * default sort (the same order as a comparator, much faster). An entry that is an array is always
+ * a group: `T` itself must not be an array.
  */
-export function assignUniqueIds(items: readonly IdentifiedDraft[]): {
-  drafts: FindingDraft[];
-  merged: number;
-} {
-  // Ids are nearly always unique: a group (an array) is made only for an Id seen twice.
-  const firstById = new Map<string, IdentifiedDraft>();
-  const groups = new Map<string, IdentifiedDraft[]>();
+export function groupById<T extends object>(items: readonly T[], idOf: (item: T) => string): (T | T[])[] {
+  const firstById = new Map<string, T>();
+  let groups: Map<string, T[]> | undefined;
   for (const item of items) {
-    const id = String(item.draft.Id);
+    const id = idOf(item);
     const first = firstById.get(id);
     if (first === undefined) {
       firstById.set(id, item);
       continue;
     }
+    groups ??= new Map();
     const group = groups.get(id);
     if (group) group.push(item);
     else groups.set(id, [first, item]);
   }
-  if (groups.size === 0) {
-    // Every Id unique (the normal case): sort the Ids natively, reusing the map just built.
-    const ids = [...firstById.keys()].sort();
-    return { drafts: ids.map((id) => (firstById.get(id) as IdentifiedDraft).draft), merged: 0 };
+  const ids = [...firstById.keys()].sort();
+  const out: (T | T[])[] = new Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    out[i] = groups?.get(id) ?? (firstById.get(id) as T);
   }
-  const out: FindingDraft[] = [];
-  let merged = 0;
-  for (const [id, item] of firstById) {
-    const group = groups.get(id);
-    if (group === undefined) {
-      out.push(item.draft);
-      continue;
-    }
-    const byInstance = new Map<string, FindingDraft[]>();
-    for (const member of group) {
-      const key = stableHash(member.instance).slice(0, INSTANCE_CHARS);
-      const list = byInstance.get(key);
-      if (list) list.push(member.draft);
-      else byInstance.set(key, [member.draft]);
-    }
-    for (const [key, drafts] of byInstance) {
-      merged += drafts.length - 1;
-      const chosen = pickDeterministic(drafts);
-      out.push(byInstance.size === 1 ? chosen : { ...chosen, Id: `${id}:${key}` });
-    }
-  }
-  return { drafts: sortById(out), merged };
+  return out;
 }
 
 /**
- * `drafts` sorted by Id (UTF-16 code unit order). With unique Ids — the normal case — the Ids are
- * sorted by the native default sort, which is the same order and much faster than a comparator.
+ * The findings of drafts that share the Id `id` (one group of `groupById`), sorted by Id:
+ * - drafts differing in `instance` each get `:<instance hash>` appended (so the two CodeQL results
+ *   on one line with one line-hash stay two findings);
+ * - drafts sharing both are the same issue reported twice: one is kept (the one whose JSON sorts
+ *   first, so the choice does not depend on order) and the others are counted in `merged`.
+ * An Id never is a prefix of another (its tail is a fixed-length hash), so the suffixed Ids sort
+ * among the other Ids exactly where `id` does.
  */
-function sortById(drafts: FindingDraft[]): FindingDraft[] {
-  const byId = new Map<string, FindingDraft>();
-  for (const draft of drafts) byId.set(String(draft.Id), draft);
-  if (byId.size !== drafts.length) return drafts.sort((a, b) => compare(String(a.Id), String(b.Id)));
-  return [...byId.keys()].sort().map((id) => byId.get(id) as FindingDraft);
+export function resolveCollision(
+  id: string,
+  members: readonly IdentifiedDraft[],
+): { drafts: FindingDraft[]; merged: number } {
+  const byInstance = new Map<string, FindingDraft[]>();
+  for (const member of members) {
+    const key = stableHash(member.instance).slice(0, INSTANCE_CHARS);
+    const list = byInstance.get(key);
+    if (list) list.push(member.draft);
+    else byInstance.set(key, [member.draft]);
+  }
+  let merged = 0;
+  const out: FindingDraft[] = [];
+  for (const [key, drafts] of byInstance) {
+    merged += drafts.length - 1;
+    const chosen = pickDeterministic(drafts);
+    out.push(byInstance.size === 1 ? chosen : { ...chosen, Id: `${id}:${key}` });
+  }
+  if (out.length > 1) out.sort((a, b) => compare(String(a.Id), String(b.Id)));
+  return { drafts: out, merged };
+}
+
+/**
+ * Makes the Ids of one report unique without depending on result order (`resolveCollision` for
+ * each Id shared by several drafts; drafts whose Id is unique keep it). Returns the drafts sorted by
+ * Id, so the output order does not depend on the input order either.
+ */
+export function assignUniqueIds(items: readonly IdentifiedDraft[]): {
+  drafts: FindingDraft[];
+  merged: number;
+} {
+  const out: FindingDraft[] = [];
+  let merged = 0;
+  for (const entry of groupById(items, (item) => String(item.draft.Id))) {
+    if (!Array.isArray(entry)) {
+      out.push(entry.draft);
+      continue;
+    }
+    const resolved = resolveCollision(String(entry[0]?.draft.Id), entry);
+    merged += resolved.merged;
+    for (const draft of resolved.drafts) out.push(draft);
+  }
+  return { drafts: out, merged };
 }
 
 function compare(a: string, b: string): number {

@@ -6,10 +6,10 @@
 import type { Remediation, Resource, SeverityLabel, Vulnerability } from "@aws-sdk/client-securityhub";
 import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
 import { InputError } from "../errors.ts";
-import type { ConversionFailure, FindingDraft, ParseContext, ReportParser } from "./contracts.ts";
-import { findingId, generatorId } from "./ids.ts";
+import type { ConversionFailure, FindingDraft, ParseContext, ParseItem, ReportParser } from "./contracts.ts";
+import { generatorId, readableRule, stableHash } from "./ids.ts";
 import { isSecretPropertyName } from "./redact.ts";
-import { assignUniqueIds, type IdentifiedDraft } from "./sarif-ids.ts";
+import { groupById, type IdentifiedDraft, resolveCollision } from "./sarif-ids.ts";
 import {
   confidenceForWord,
   LEVEL_TO_LABEL,
@@ -202,6 +202,9 @@ const SECRET_RULE_ID_RE = /(^|[./_-])secrets?([./_-]|$)/i;
 /** The rule-level parts of a result's finding (see `RunInfo.ruleFacts`). */
 interface RuleFacts {
   readonly generatorId: string;
+  /** The rule part of Ids (`ruleId`, else `no-rule`), and the readable start of `findingId`'s Ids. */
+  readonly ruleKey: string;
+  readonly idPrefix: string;
   readonly cve: string | undefined;
   /** The run is a secret scanner, the rule is tagged `secret(s)` or its id names secrets. */
   readonly secret: boolean;
@@ -239,8 +242,11 @@ function ruleFactsOf(run: RunInfo, rule: Json | undefined, ruleId: string | unde
   const fullDescription = cleanProse(textOf(own(rule, "fullDescription")), { markdown: true });
   const remediationText = ruleRemediationText(rule);
   const helpUri = asString(own(rule, "helpUri"));
+  const ruleKey = ruleId ?? "no-rule";
   const facts: RuleFacts = {
-    generatorId: generatorId(run.slug, ruleId ?? "no-rule"),
+    generatorId: generatorId(run.slug, ruleKey),
+    ruleKey,
+    idPrefix: `${readableRule(run.slug)}/${readableRule(ruleKey)}/`,
     cve: CVE_RE.exec(ruleId ?? "")?.[1]?.toUpperCase(),
     secret: run.secretTool || hasTag(rule, SECRET_TAG_RE) || SECRET_RULE_ID_RE.test(ruleId ?? ""),
     title,
@@ -636,20 +642,47 @@ function resourceOf(
   return any ? { Type: "Other", Id: id, Details: { Other: other } } : { Type: "Other", Id: id };
 }
 
-/** Converts one SARIF result; returns `undefined` for results that are not imported. */
-function convertResult(
+/**
+ * What the first pass learns about a result that is imported: its Id, and the parts of the result
+ * the second pass (`buildDraft`) reuses instead of resolving them again.
+ */
+interface Located {
+  readonly id: string;
+  readonly run: RunInfo;
+  readonly result: Json;
+  readonly resultIndex: number;
+  readonly rule: Json | undefined;
+  readonly ruleId: string | undefined;
+  readonly facts: RuleFacts;
+  readonly kind: string;
+  readonly inactive: boolean;
+  readonly physical: Json | undefined;
+  readonly logical: string | undefined;
+  readonly path: string | undefined;
+  readonly region: Region;
+  /** Results without a rule id only: whether it is a secret, its matched values and its message. */
+  readonly secret: boolean | undefined;
+  readonly secrets: readonly string[] | undefined;
+  readonly message: string | undefined;
+}
+
+/**
+ * First pass over one SARIF result: resolves its rule and location and computes its Id; returns
+ * `undefined` for results that are not imported (and pushes a failure for a bad rule reference).
+ */
+function locateResult(
   result: Json,
   run: RunInfo,
-  where: string,
+  resultIndex: number,
   context: ParseContext,
   options: Required<SarifParserOptions>,
   failures: ConversionFailure[],
-): IdentifiedDraft | undefined {
+): Located | undefined {
   const { rule, ruleId, problem } = resolveRule(result, run);
   if (problem) {
     failures.push({
       source: context.source,
-      field: `${where}.${problem.field}`,
+      field: `${resultWhere(run, resultIndex)}.${problem.field}`,
       rule: "rule reference",
       message: problem.message,
     });
@@ -662,14 +695,6 @@ function convertResult(
   if (inactive && options.inactiveResults === "skip") return undefined;
 
   const facts = ruleFactsOf(run, rule, ruleId);
-  // Results without properties or taxa of their own take severity, confidence and CWEs from their rule.
-  const resultProps = propertiesOf(result);
-  const ruleOnly = resultProps === undefined;
-  const defaultConfiguration = own(rule, "defaultConfiguration");
-  const level =
-    asString(own(result, "level")) ??
-    (isObject(defaultConfiguration) ? asString(own(defaultConfiguration, "level")) : undefined) ??
-    "warning";
   const location = firstObject(own(result, "locations"));
   const physicalValue = own(location, "physicalLocation");
   const physical = isObject(physicalValue) ? physicalValue : undefined;
@@ -679,12 +704,81 @@ function convertResult(
   const path = resolveResultUri(own(physical, "artifactLocation"), run);
   const region = regionOf(physical);
 
-  const secret = facts.secret || (!ruleOnly && hasTag(result, SECRET_TAG_RE));
-  const secrets = secret ? secretValues(result, physical) : [];
+  const fingerprint = fingerprintOf(result);
+  const scope = context.conversion.scope;
+  // `findingId(run.slug, ruleId ?? "no-rule", identity)`, with the readable prefix made once per rule
+  const hashed: (string | number | undefined)[] = [
+    run.slug,
+    facts.ruleKey,
+    "sarif",
+    run.toolKey,
+    ruleId ?? "",
+    scope ?? "",
+    run.repository?.uri ?? "",
+    path ?? "",
+  ];
+  if (fingerprint !== undefined) hashed.push("fingerprint", fingerprint);
+  else
+    hashed.push(
+      "region",
+      region.startLine,
+      region.startColumn,
+      region.endLine,
+      region.endColumn,
+      logical ?? "",
+    );
+  let secret: boolean | undefined;
+  let secrets: readonly string[] | undefined;
+  let message: string | undefined;
+  if (ruleId === undefined) {
+    // without a rule the message is the only thing that says which problem this is
+    secret = facts.secret || (propertiesOf(result) !== undefined && hasTag(result, SECRET_TAG_RE));
+    secrets = secret ? secretValues(result, physical) : [];
+    message = redactSecrets(messageOf(result, rule), secrets);
+    hashed.push("message", message);
+  }
+  return {
+    id: facts.idPrefix + stableHash(hashed),
+    run,
+    result,
+    resultIndex,
+    rule,
+    ruleId,
+    facts,
+    kind,
+    inactive,
+    physical,
+    logical,
+    path,
+    region,
+    secret,
+    secrets,
+    message,
+  };
+}
+
+function resultWhere(run: RunInfo, resultIndex: number): string {
+  return `runs[${run.index}].results[${resultIndex}]`;
+}
+
+/** Second pass over one located result: its finding draft, Id included. */
+function buildDraft(located: Located, scope: string | undefined): FindingDraft {
+  const { run, result, rule, ruleId, facts, kind, physical, logical, path, region } = located;
+  // Results without properties or taxa of their own take severity, confidence and CWEs from their rule.
+  const resultProps = propertiesOf(result);
+  const ruleOnly = resultProps === undefined;
+  const defaultConfiguration = own(rule, "defaultConfiguration");
+  const level =
+    asString(own(result, "level")) ??
+    (isObject(defaultConfiguration) ? asString(own(defaultConfiguration, "level")) : undefined) ??
+    "warning";
+
+  const secret = located.secret ?? (facts.secret || (!ruleOnly && hasTag(result, SECRET_TAG_RE)));
+  const secrets = located.secrets ?? (secret ? secretValues(result, physical) : []);
   // Without matched values, redaction depends on the text alone: the rule's texts are redacted once.
   const plain = secrets.length === 0;
 
-  const message = redactSecrets(messageOf(result, rule), secrets);
+  const message = located.message ?? redactSecrets(messageOf(result, rule), secrets);
   const title =
     plain && facts.plainTitle !== undefined
       ? facts.plainTitle
@@ -702,29 +796,6 @@ function convertResult(
   if (ruleOnly) facts.confidence ??= { value: confidenceOf(result, rule) };
   const confidence = ruleOnly ? facts.confidence?.value : confidenceOf(result, rule);
   const remediation = remediationFor(facts, result, secrets, plain);
-  const fingerprint = fingerprintOf(result);
-  const scope = context.conversion.scope;
-  const identity: (string | number | undefined)[] = [
-    "sarif",
-    run.toolKey,
-    ruleId ?? "",
-    scope ?? "",
-    run.repository?.uri ?? "",
-    path ?? "",
-  ];
-  if (fingerprint !== undefined) identity.push("fingerprint", fingerprint);
-  else
-    identity.push(
-      "region",
-      region.startLine,
-      region.startColumn,
-      region.endLine,
-      region.endColumn,
-      logical ?? "",
-    );
-  // without a rule the message is the only thing that says which problem this is
-  if (ruleId === undefined) identity.push("message", message);
-  const id = findingId(run.slug, ruleId ?? "no-rule", identity);
 
   let vulnerabilities: Vulnerability[] | undefined;
   if (cve || cwes.length > 0) {
@@ -770,7 +841,7 @@ function convertResult(
   if (confidence !== undefined) providerFields.Confidence = confidence;
   // Built key by key in the documented order (FirstObservedAt only when known) without spreads.
   const draft: Partial<{ -readonly [K in keyof FindingDraft]: FindingDraft[K] }> = {
-    Id: id,
+    Id: located.id,
     GeneratorId: facts.generatorId,
     CreatedAt: run.time,
     UpdatedAt: run.time,
@@ -783,17 +854,23 @@ function convertResult(
   if (remediation) draft.Remediation = remediation;
   if (vulnerabilities) draft.Vulnerabilities = vulnerabilities;
   if (passed) draft.Compliance = { Status: "PASSED" };
-  if (inactive) draft.RecordState = "ARCHIVED";
+  if (located.inactive) draft.RecordState = "ARCHIVED";
   draft.ProductFields = productFields;
+  return draft as FindingDraft;
+}
+
+/** What tells two located results with one Id apart (equal parts: the same issue). */
+function instanceOf(located: Located, draft: FindingDraft): IdentifiedDraft {
+  const { region } = located;
   return {
-    draft: draft as FindingDraft,
+    draft,
     instance: [
       region.startLine,
       region.startColumn,
       region.endLine,
       region.endColumn,
-      logical ?? "",
-      description,
+      located.logical ?? "",
+      draft.Description,
     ],
   };
 }
@@ -867,10 +944,85 @@ export function parseSarif(
   context: ParseContext,
   options: SarifParserOptions = {},
 ): { drafts: FindingDraft[]; failures: ConversionFailure[] } {
+  const drafts: FindingDraft[] = [];
+  const failures: ConversionFailure[] = [];
+  for (const item of sarifItems(document, context, options)) {
+    if (item.failure !== undefined) failures.push(item.failure);
+    else drafts.push(item.draft);
+  }
+  return { drafts, failures };
+}
+
+/**
+ * `parseSarif` one item at a time. Ids must not depend on result order and drafts come sorted by
+ * Id, so the log is read twice: the first pass locates every result and computes its Id (small
+ * records), the second builds each draft in Id order just before it is handed out — a large log is
+ * never held as 100,000 drafts. The first pass's failures come first.
+ */
+export function* sarifItems(
+  document: unknown,
+  context: ParseContext,
+  options: SarifParserOptions = {},
+): Generator<ParseItem, void, undefined> {
   const settings: Required<SarifParserOptions> = {
     includePassed: options.includePassed ?? context.options?.includePassed ?? false,
     inactiveResults: options.inactiveResults ?? "skip",
   };
+  const failures: ConversionFailure[] = [];
+  const located = locateAll(document, context, settings, failures);
+  for (const failure of failures) yield { failure };
+  const scope = context.conversion.scope;
+  for (const entry of groupById(located, idOfLocated)) {
+    if (!Array.isArray(entry)) {
+      const step = tryBuild(entry, scope, context.source);
+      yield "draft" in step ? { draft: step.draft } : step;
+      continue;
+    }
+    // two or more results with one identity (rare): told apart by their instance
+    const members: IdentifiedDraft[] = [];
+    for (const member of entry) {
+      const step = tryBuild(member, scope, context.source);
+      if ("draft" in step) members.push(instanceOf(member, step.draft));
+      else yield step;
+    }
+    if (members.length === 0) continue;
+    for (const draft of resolveCollision(entry[0]?.id ?? "", members).drafts) yield { draft };
+  }
+}
+
+function idOfLocated(located: Located): string {
+  return located.id;
+}
+
+/** `buildDraft`, with a bug on one odd result reported as a failure naming it. */
+function tryBuild(
+  located: Located,
+  scope: string | undefined,
+  source: string,
+): { readonly draft: FindingDraft } | { readonly failure: ConversionFailure } {
+  try {
+    return { draft: buildDraft(located, scope) };
+  } catch (error) {
+    return { failure: unconvertible(source, resultWhere(located.run, located.resultIndex), error) };
+  }
+}
+
+function unconvertible(source: string, at: string, error: unknown): ConversionFailure {
+  return {
+    source,
+    field: at,
+    rule: "convertible result",
+    message: `${at} could not be converted: ${String(error)}`,
+  };
+}
+
+/** The first pass: checks the log's shape and locates every result of every run. */
+function locateAll(
+  document: unknown,
+  context: ParseContext,
+  settings: Required<SarifParserOptions>,
+  failures: ConversionFailure[],
+): Located[] {
   const source = context.source;
   if (!isObject(document)) {
     throw new InputError(`${source}: a SARIF log must be a JSON object, got ${describe(document)}`, {
@@ -898,8 +1050,7 @@ export function parseSarif(
       rule: "array of runs",
     });
   }
-  const failures: ConversionFailure[] = [];
-  const items: IdentifiedDraft[] = [];
+  const located: Located[] = [];
   runs.forEach((run, runIndex) => {
     const where = `runs[${runIndex}]`;
     if (!isObject(run)) {
@@ -933,32 +1084,28 @@ export function parseSarif(
       return;
     }
     const info = runInfo(run, runIndex, context.conversion.nowMs);
-    results.forEach((result, resultIndex) => {
-      const at = `${where}.results[${resultIndex}]`;
+    for (let resultIndex = 0; resultIndex < results.length; resultIndex++) {
+      const result: unknown = results[resultIndex];
       if (!isObject(result)) {
+        const at = resultWhere(info, resultIndex);
         failures.push({
           source,
           field: at,
           rule: "result object",
           message: `${at} must be an object, got ${describe(result)}`,
         });
-        return;
+        continue;
       }
       try {
-        const item = convertResult(result, info, at, context, settings, failures);
-        if (item) items.push(item);
+        const item = locateResult(result, info, resultIndex, context, settings, failures);
+        if (item) located.push(item);
       } catch (error) {
         // a bug on one odd result must not lose the rest of the log; the failure names it
-        failures.push({
-          source,
-          field: at,
-          rule: "convertible result",
-          message: `${at} could not be converted: ${String(error)}`,
-        });
+        failures.push(unconvertible(source, resultWhere(info, resultIndex), error));
       }
-    });
+    }
   });
-  return { drafts: assignUniqueIds(items).drafts, failures };
+  return located;
 }
 
 function describe(value: unknown): string {
@@ -973,6 +1120,7 @@ export function createSarifParser(options: SarifParserOptions = {}): ReportParse
     name: "sarif",
     detect: isSarifLog,
     parse: (document, context) => parseSarif(document, context, options),
+    parseItems: (document, context) => sarifItems(document, context, options),
   };
 }
 
