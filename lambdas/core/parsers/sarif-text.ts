@@ -30,14 +30,19 @@ const MD_SPECIAL_RE = /[`[*_#]/;
 export function stripMarkdown(text: string): string {
   // every construct below needs one of these characters: most messages have none
   if (!MD_SPECIAL_RE.test(text)) return text;
-  return text
-    .replace(MD_CODE_FENCE_RE, "")
-    .replace(MD_IMAGE_RE, "$1")
-    .replace(MD_LINK_RE, (_m, label: string, target: string) =>
-      /^https?:\/\//i.test(target) && target !== label ? `${label} (${target})` : label,
-    )
-    .replace(MD_EMPHASIS_RE, "$2")
-    .replace(MD_HEADING_RE, "");
+  // Each construct is replaced only when its marker is in the text as it stands (an earlier step
+  // can join characters into a marker): the same result as running every replacement.
+  let out = text;
+  if (out.includes("```")) out = out.replace(MD_CODE_FENCE_RE, "");
+  if (out.includes("![")) out = out.replace(MD_IMAGE_RE, "$1");
+  if (out.includes("](")) out = out.replace(MD_LINK_RE, replaceLink);
+  if (out.includes("**") || out.includes("__")) out = out.replace(MD_EMPHASIS_RE, "$2");
+  if (out.includes("#")) out = out.replace(MD_HEADING_RE, "");
+  return out;
+}
+
+function replaceLink(_match: string, label: string, target: string): string {
+  return /^https?:\/\//i.test(target) && target !== label ? `${label} (${target})` : label;
 }
 
 const WHITESPACE_WORK_RE = /[\r\n\t\u00a0]| {2}/;
@@ -78,13 +83,52 @@ export function cleanProse(value: unknown, options: CleanProseOptions = {}): str
  * A placeholder without an argument is left as written so nothing silently disappears.
  */
 export function formatSarifMessage(template: string, args: readonly unknown[] | undefined): string {
-  if (!template.includes("{")) return template;
-  return template.replace(/\{\{|\}\}|\{(\d{1,3})\}/g, (match, index: string | undefined) => {
-    if (match === "{{") return "{";
-    if (match === "}}") return "}";
-    const arg = args?.[Number(index)];
-    return typeof arg === "string" || typeof arg === "number" ? String(arg) : match;
-  });
+  // One left-to-right scan with the semantics of /\{\{|\}\}|\{(\d{1,3})\}/g: at each position `{{`,
+  // then `}}`, then `{` + 1–3 ASCII digits + `}`; anything else is copied.
+  // (a template without any `{` is returned as written, `}}` included)
+  let i = template.indexOf("{");
+  if (i === -1) return template;
+  const close = template.indexOf("}}");
+  if (close !== -1 && close < i) i = close;
+  const n = template.length;
+  let out = "";
+  let last = 0;
+  while (i < n) {
+    const c = template.charCodeAt(i);
+    if (c === OPEN) {
+      if (template.charCodeAt(i + 1) === OPEN) {
+        out += `${template.slice(last, i)}{`;
+        i += 2;
+        last = i;
+        continue;
+      }
+      let j = i + 1;
+      while (j < n && j - i <= 3 && isDigit(template.charCodeAt(j))) j++;
+      if (j > i + 1 && template.charCodeAt(j) === CLOSE) {
+        const arg = args?.[Number(template.slice(i + 1, j))];
+        if (typeof arg === "string" || typeof arg === "number") {
+          out += template.slice(last, i) + String(arg);
+          last = j + 1;
+        }
+        i = j + 1;
+        continue;
+      }
+    } else if (c === CLOSE && template.charCodeAt(i + 1) === CLOSE) {
+      out += `${template.slice(last, i)}}`;
+      i += 2;
+      last = i;
+      continue;
+    }
+    i++;
+  }
+  return last === 0 ? template : out + template.slice(last);
+}
+
+const OPEN = 0x7b; // {
+const CLOSE = 0x7d; // }
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }
 
 // Well-known credential shapes, redacted wherever they appear in text that reaches a finding

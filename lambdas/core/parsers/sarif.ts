@@ -48,8 +48,7 @@ const DETAILS_OTHER_VALUE_MAX = 1024;
 const MAX_CWES = 20;
 const MAX_URI_BASE_DEPTH = 8;
 
-/** ProductFields key prefix (`company-id/product-id/field-name`, never `aws/`). */
-const PF = "shadowhub/sarif";
+// ProductFields keys are `shadowhub/sarif/<name>` (`company-id/product-id/field-name`, never `aws/`).
 
 /** `Types` mapping table (first match wins). */
 export const SARIF_TYPES = {
@@ -124,6 +123,9 @@ interface RunInfo {
   readonly toolKey: string;
   /** `Vulnerabilities[].Vendor.Name`. */
   readonly vendorName: string;
+  /** ProductFields values of the tool name and version (`undefined`: no entry). */
+  readonly toolNameField: string | undefined;
+  readonly toolVersionField: string | undefined;
   /** `owner/project` of `repository.uri`, for CodeRepository resources. */
   readonly project?: string;
   /**
@@ -181,6 +183,8 @@ function runInfo(run: Json, index: number, nowMs: number): RunInfo {
     slug: toolSlug(driver.name),
     toolKey: driver.name.trim().toLowerCase(),
     vendorName: driver.name.slice(0, 256),
+    toolNameField: productFieldValue(driver.name),
+    toolVersionField: productFieldValue(toolVersion),
     ...(repoUri ? { project: projectOf(repoUri) } : {}),
     ruleFacts: new Map(),
     paths: new Map(),
@@ -205,6 +209,8 @@ interface RuleFacts {
   /** The rule part of Ids (`ruleId`, else `no-rule`), and the readable start of `findingId`'s Ids. */
   readonly ruleKey: string;
   readonly idPrefix: string;
+  /** ProductFields value of the rule id (`undefined`: no entry). */
+  readonly ruleIdField: string | undefined;
   readonly cve: string | undefined;
   /** The run is a secret scanner, the rule is tagged `secret(s)` or its id names secrets. */
   readonly secret: boolean;
@@ -247,6 +253,7 @@ function ruleFactsOf(run: RunInfo, rule: Json | undefined, ruleId: string | unde
     generatorId: generatorId(run.slug, ruleKey),
     ruleKey,
     idPrefix: `${readableRule(run.slug)}/${readableRule(ruleKey)}/`,
+    ruleIdField: productFieldValue(ruleId),
     cve: CVE_RE.exec(ruleId ?? "")?.[1]?.toUpperCase(),
     secret: run.secretTool || hasTag(rule, SECRET_TAG_RE) || SECRET_RULE_ID_RE.test(ruleId ?? ""),
     title,
@@ -820,14 +827,21 @@ function buildDraft(located: Located, scope: string | undefined): FindingDraft {
     vulnerabilities = [vulnerability];
   }
 
+  // literal keys (`${PF}/...`) in one order: every finding's map has the same shape
   const productFields: Record<string, string> = {};
-  productField(productFields, "ToolName", run.toolName);
-  productField(productFields, "ToolVersion", run.toolVersion);
-  productField(productFields, "RuleId", ruleId);
-  productField(productFields, "Level", level);
-  productField(productFields, "Kind", kind);
-  productField(productFields, "BaselineState", asString(own(result, "baselineState")));
-  if (path) productField(productFields, "Location", region.startLine ? `${path}:${region.startLine}` : path);
+  if (run.toolNameField !== undefined) productFields["shadowhub/sarif/ToolName"] = run.toolNameField;
+  if (run.toolVersionField !== undefined) productFields["shadowhub/sarif/ToolVersion"] = run.toolVersionField;
+  if (facts.ruleIdField !== undefined) productFields["shadowhub/sarif/RuleId"] = facts.ruleIdField;
+  let value = productFieldValue(level);
+  if (value !== undefined) productFields["shadowhub/sarif/Level"] = value;
+  value = productFieldValue(kind);
+  if (value !== undefined) productFields["shadowhub/sarif/Kind"] = value;
+  value = productFieldValue(asString(own(result, "baselineState")));
+  if (value !== undefined) productFields["shadowhub/sarif/BaselineState"] = value;
+  if (path) {
+    value = productFieldValue(region.startLine ? `${path}:${region.startLine}` : path);
+    if (value !== undefined) productFields["shadowhub/sarif/Location"] = value;
+  }
 
   const provenance = own(result, "provenance");
   const firstSeenMs = isObject(provenance)
@@ -881,9 +895,11 @@ function firstObject(value: unknown): Json | undefined {
   return undefined;
 }
 
-function productField(fields: Record<string, string>, key: string, value: string | undefined): void {
-  if (value !== undefined && value.trim().length > 0)
-    fields[`${PF}/${key}`] = truncate(value, PRODUCT_FIELD_VALUE_MAX);
+/** A ProductFields value: a non-blank value cut to the limit, else `undefined` (no entry). */
+function productFieldValue(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim().length > 0
+    ? truncate(value, PRODUCT_FIELD_VALUE_MAX)
+    : undefined;
 }
 
 /** `severityOf` for a result without properties: the same for every such result of a rule and level. */
