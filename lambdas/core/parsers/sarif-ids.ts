@@ -49,6 +49,44 @@ export function groupById<T extends object>(items: readonly T[], idOf: (item: T)
 }
 
 /**
+ * `groupById` for items whose Id is `prefixOf(item) + tailOf(item)`, without building the Ids:
+ * the items are bucketed by prefix, the few prefixes sorted, and each bucket sorted by tail. This is
+ * the same order as sorting the whole Ids provided no prefix is a proper prefix of another (true
+ * of `findingId`'s `<tool>/<rule>/`: each part is free of `/`), since two Ids with different
+ * prefixes are then ordered by their prefixes alone. Items with one Id come as one array, in input
+ * order.
+ */
+export function groupByPrefixedId<T extends object>(
+  items: readonly T[],
+  prefixOf: (item: T) => string,
+  tailOf: (item: T) => string,
+): (T | T[])[] {
+  const buckets = new Map<string, T[]>();
+  for (const item of items) {
+    const prefix = prefixOf(item);
+    const bucket = buckets.get(prefix);
+    if (bucket) bucket.push(item);
+    else buckets.set(prefix, [item]);
+  }
+  const byTail = (a: T, b: T): number => compare(tailOf(a), tailOf(b));
+  const out: (T | T[])[] = [];
+  for (const prefix of [...buckets.keys()].sort()) {
+    const bucket = buckets.get(prefix) as T[];
+    // a stable sort: items with one tail stay in input order
+    if (bucket.length > 1) bucket.sort(byTail);
+    for (let i = 0; i < bucket.length; ) {
+      const item = bucket[i] as T;
+      const tail = tailOf(item);
+      let j = i + 1;
+      while (j < bucket.length && tailOf(bucket[j] as T) === tail) j++;
+      out.push(j === i + 1 ? item : bucket.slice(i, j));
+      i = j;
+    }
+  }
+  return out;
+}
+
+/**
  * The findings of drafts that share the Id `id` (one group of `groupById`), sorted by Id:
  * - drafts differing in `instance` each get `:<instance hash>` appended (so the two CodeQL results
  *   on one line with one line-hash stay two findings);

@@ -9,7 +9,7 @@ import { InputError } from "../errors.ts";
 import type { ConversionFailure, FindingDraft, ParseContext, ParseItem, ReportParser } from "./contracts.ts";
 import { generatorId, readableRule, stableHash } from "./ids.ts";
 import { isSecretPropertyName } from "./redact.ts";
-import { groupById, type IdentifiedDraft, resolveCollision } from "./sarif-ids.ts";
+import { groupByPrefixedId, type IdentifiedDraft, resolveCollision } from "./sarif-ids.ts";
 import {
   confidenceForWord,
   LEVEL_TO_LABEL,
@@ -654,7 +654,8 @@ function resourceOf(
  * the second pass (`buildDraft`) reuses instead of resolving them again.
  */
 interface Located {
-  readonly id: string;
+  /** The Id is `facts.idPrefix + hash` (`findingId`'s recipe), built only for the draft. */
+  readonly hash: string;
   readonly run: RunInfo;
   readonly result: Json;
   readonly resultIndex: number;
@@ -745,7 +746,7 @@ function locateResult(
     hashed.push("message", message);
   }
   return {
-    id: facts.idPrefix + stableHash(hashed),
+    hash: stableHash(hashed),
     run,
     result,
     resultIndex,
@@ -855,7 +856,7 @@ function buildDraft(located: Located, scope: string | undefined): FindingDraft {
   if (confidence !== undefined) providerFields.Confidence = confidence;
   // Built key by key in the documented order (FirstObservedAt only when known) without spreads.
   const draft: Partial<{ -readonly [K in keyof FindingDraft]: FindingDraft[K] }> = {
-    Id: located.id,
+    Id: located.facts.idPrefix + located.hash,
     GeneratorId: facts.generatorId,
     CreatedAt: run.time,
     UpdatedAt: run.time,
@@ -988,7 +989,7 @@ export function* sarifItems(
   const located = locateAll(document, context, settings, failures);
   for (const failure of failures) yield { failure };
   const scope = context.conversion.scope;
-  for (const entry of groupById(located, idOfLocated)) {
+  for (const entry of groupByPrefixedId(located, idPrefixOf, hashOf)) {
     if (!Array.isArray(entry)) {
       const step = tryBuild(entry, scope, context.source);
       yield "draft" in step ? { draft: step.draft } : step;
@@ -1002,12 +1003,15 @@ export function* sarifItems(
       else yield step;
     }
     if (members.length === 0) continue;
-    for (const draft of resolveCollision(entry[0]?.id ?? "", members).drafts) yield { draft };
+    for (const draft of resolveCollision(String(members[0]?.draft.Id), members).drafts) yield { draft };
   }
 }
 
-function idOfLocated(located: Located): string {
-  return located.id;
+function idPrefixOf(located: Located): string {
+  return located.facts.idPrefix;
+}
+function hashOf(located: Located): string {
+  return located.hash;
 }
 
 /** `buildDraft`, with a bug on one odd result reported as a failure naming it. */
