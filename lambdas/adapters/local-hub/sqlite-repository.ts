@@ -20,6 +20,7 @@ import type {
   ProductSubscription,
 } from "./repository.ts";
 import { MULTI_VALUED_COLUMNS, scalarIndexValue } from "./repository.ts";
+import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 /**
  * Schema versions (`meta.schema_version`): 1 = the first layout; 2 = one unique key index in
@@ -46,6 +47,13 @@ const CACHE_KIB = 64 * 1024;
 
 /** Checkpoint when the WAL holds about this many bytes (see the constructor). */
 const WAL_CHECKPOINT_BYTES = 80 * 1024 * 1024;
+
+/**
+ * The main connection's own automatic checkpoint, when a worker thread checkpoints (see
+ * `WalCheckpointer`), comes at this multiple of the checkpoint size: only a backstop that bounds
+ * the WAL if the worker falls behind or fails.
+ */
+const WAL_BACKSTOP_FACTOR = 3;
 
 const SCALAR_COLUMNS = [
   "generator_id",
@@ -201,6 +209,13 @@ type WalkPlan =
 export interface SqliteHubRepositoryOptions {
   /** Database file; created with its directory when missing. `:memory:` for a throw-away database. */
   readonly file: string;
+  /**
+   * Checkpoint the WAL from a worker thread (a file on disk only). With `false` the connection
+   * checkpoints inside its own commits, as SQLite does by default. @default true
+   */
+  readonly checkpointWorker?: boolean;
+  /** WAL bytes between checkpoints (tests use a small value). @default 80 MiB */
+  readonly walCheckpointBytes?: number;
 }
 
 function escapeLike(value: string): string {
@@ -212,6 +227,9 @@ export class SqliteHubRepository implements HubRepository {
   readonly sharesStoredObjects = false;
   readonly #db: Database.Database;
   readonly #stmts;
+  /** The worker that checkpoints the WAL; undefined in memory, when disabled, or after it failed. */
+  #checkpointer: WalCheckpointer | undefined;
+  readonly #autoCheckpointPages: number;
 
   constructor(options: SqliteHubRepositoryOptions) {
     if (options.file !== ":memory:") mkdirSync(dirname(options.file), { recursive: true });
@@ -223,9 +241,15 @@ export class SqliteHubRepository implements HubRepository {
     // the last transactions, which is acceptable for a local emulator.
     this.#db.pragma("synchronous = NORMAL");
     // Checkpoint every ~80 MB of WAL instead of 4 MB: each checkpoint fsyncs, and with 100-finding
-    // batches the default made the fsyncs the largest cost of an import. The pragma counts pages.
+    // batches the default made the fsyncs the largest cost of an import. A file on disk is
+    // checkpointed by a worker thread (off the request path, see WalCheckpointer); this
+    // connection's automatic checkpoint is then only the backstop. The pragma counts pages.
     const pageSize = Number(this.#db.pragma("page_size", { simple: true }));
-    this.#db.pragma(`wal_autocheckpoint = ${Math.max(1000, Math.round(WAL_CHECKPOINT_BYTES / pageSize))}`);
+    const checkpointBytes = options.walCheckpointBytes ?? WAL_CHECKPOINT_BYTES;
+    this.#autoCheckpointPages = Math.max(1000, Math.round(checkpointBytes / pageSize));
+    const withWorker = options.file !== ":memory:" && options.checkpointWorker !== false;
+    const backstop = this.#autoCheckpointPages * WAL_BACKSTOP_FACTOR;
+    this.#db.pragma(`wal_autocheckpoint = ${withWorker ? backstop : this.#autoCheckpointPages}`);
     // Another process on the same --state (the import pipeline's local target) waits instead of failing.
     this.#db.pragma("busy_timeout = 5000");
     // A page cache of 64 MB instead of 2 MB: with 2 MB (64 pages of 32 KB) a call of 100 findings
@@ -270,6 +294,10 @@ export class SqliteHubRepository implements HubRepository {
       ),
       count: db.prepare("SELECT count(*) AS n FROM findings"),
     };
+    // After the migration: the worker's connection only ever checkpoints.
+    if (withWorker) {
+      this.#checkpointer = new WalCheckpointer({ file: options.file, targetBytes: checkpointBytes });
+    }
   }
 
   /**
@@ -335,7 +363,24 @@ export class SqliteHubRepository implements HubRepository {
         this.#rowIds = undefined;
       }
     });
-    return mode === "write" ? tx.immediate() : tx.deferred();
+    if (mode !== "write") return tx.deferred();
+    const checkpointer = this.#checkpointer;
+    if (checkpointer === undefined) return tx.immediate();
+    if (!checkpointer.running) {
+      // The worker failed (it reported why): checkpoint in this connection's commits again.
+      this.#checkpointer = undefined;
+      this.#db.pragma(`wal_autocheckpoint = ${this.#autoCheckpointPages}`);
+      return tx.immediate();
+    }
+    checkpointer.beforeWrite();
+    let committed = false;
+    try {
+      const result = tx.immediate();
+      committed = true;
+      return result;
+    } finally {
+      checkpointer.afterWrite(committed);
+    }
   }
 
   /**
@@ -625,6 +670,10 @@ export class SqliteHubRepository implements HubRepository {
   }
 
   close(): void {
+    // The worker's connection goes first, so that this one is the last: its close checkpoints
+    // the whole WAL and removes it.
+    this.#checkpointer?.stop();
+    this.#checkpointer = undefined;
     if (this.#db.open) this.#db.close();
   }
 }
