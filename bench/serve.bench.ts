@@ -8,7 +8,12 @@
  * loaded machine), serve's peak RSS, and the
  * serve/moto ratio at 50,000 stored findings.
  *
- * Run alone: `node --import tsx bench/serve.bench.ts [--findings N] [--moto-stop N] [--store sqlite|memory] [--no-moto] [--in-process] [--serve-node-args "--cpu-prof ..."] [--json]`;
+ * Two import calls are in flight at once by default (`--concurrency`), as a multi-worker importer
+ * sends them: the client's own CPU (~5–7 ms per call in the SDK) then overlaps the server's work
+ * instead of adding to it. moto_server gets exactly the same client and concurrency. GetFindings
+ * are sent one at a time. `--concurrency 1` gives the strictly sequential figures.
+ *
+ * Run alone: `node --import tsx bench/serve.bench.ts [--findings N] [--moto-stop N] [--store sqlite|memory] [--no-moto] [--in-process] [--concurrency N] [--serve-node-args "--cpu-prof ..."] [--json]`;
  * for `bench/run.ts`: `serveBenchMetrics(options)` (or `benchServe` then `serveBenchFigures`).
  */
 import { spawn } from "node:child_process";
@@ -41,6 +46,12 @@ export interface ServeBenchOptions {
   readonly inProcess?: boolean;
   /** Extra Node.js options for the `shadowhub serve` child (e.g. `--cpu-prof`). @default none */
   readonly serveNodeArgs?: readonly string[];
+  /**
+   * Import calls in flight at once, the same for serve and moto (one SDK client, as a
+   * multi-worker importer sends). GetFindings are always sent one at a time (their latency is a
+   * target). @default 2
+   */
+  readonly concurrency?: number;
   /** Progress and result lines. @default console.log */
   readonly log?: (line: string) => void;
 }
@@ -68,6 +79,8 @@ export interface EndpointFigures {
   readonly serverCpuMsPerCallNear50k?: number;
   /** Server CPU per import call in each tenth of the import (flat = the store's size does not slow imports). */
   readonly serverCpuMsPerCallByTenth?: readonly number[];
+  /** CPU of this process (the SDK client; serve too when in-process) per import call in each tenth. */
+  readonly clientCpuMsPerCallByTenth: readonly number[];
 }
 
 /** One figure for `bench/run.ts`: a name, a value and its unit; `baseline` is the target where there is one. */
@@ -99,6 +112,8 @@ export interface ServeBenchResult {
   /** serve ÷ moto import rate over the same 40,000→50,000 stretch. */
   readonly ratioAt50k?: number;
   readonly peakRssMb: number;
+  /** Import calls in flight at once (serve and moto alike). */
+  readonly concurrency: number;
 }
 
 const ACCOUNT = "123456789012";
@@ -191,6 +206,7 @@ async function runWorkload(
   sampleRss: () => void,
   log: (line: string) => void,
   label: string,
+  concurrency: number,
   serverPid?: number,
 ): Promise<EndpointFigures> {
   const client = new SecurityHubClient({
@@ -215,16 +231,15 @@ async function runWorkload(
     const serverTenths: number[] = [];
     let serverTenthStart = serverImportStart;
     let tenthCalls = 0;
-    for (let call = 0; call < calls; call++) {
-      const findings = Array.from({ length: Math.min(100, total - call * 100) }, (_, k) =>
-        syntheticFinding(call * 100 + k),
-      );
-      const t0 = performance.now();
-      const out = await client.send(new BatchImportFindingsCommand({ Findings: findings }));
-      latencies.push(performance.now() - t0);
-      if (out.FailedCount !== 0)
-        throw new Error(`${label}: import failed: ${JSON.stringify(out.FailedFindings?.[0])}`);
-      const storedAfter = (call + 1) * 100;
+    const clientTenths: number[] = [];
+    let clientTenthStart = process.cpuUsage();
+    // `concurrency` workers take the next call in turn (a multi-worker importer); the accounting
+    // below counts completed calls, so "stored" is the number of calls answered × 100.
+    let nextCall = 0;
+    let done = 0;
+    const completed = (findingsInCall: number) => {
+      done++;
+      const storedAfter = done * 100;
       if (storedAfter === 40_000) {
         near50kStart = performance.now();
         serverNear50kStart = processCpuMs(serverPid);
@@ -235,15 +250,18 @@ async function runWorkload(
         if (now !== undefined && serverNear50kStart !== undefined)
           serverNear50k = (now - serverNear50kStart) / 100;
       }
-      tenthFindings += findings.length;
+      tenthFindings += findingsInCall;
       tenthCalls++;
-      if ((call + 1) % Math.max(1, Math.floor(calls / 10)) === 0) {
+      if (done % Math.max(1, Math.floor(calls / 10)) === 0) {
         const rate = tenthFindings / ((performance.now() - tenthStart) / 1000);
         tenths.push(Math.round(rate));
         const serverNow = processCpuMs(serverPid);
         if (serverNow !== undefined && serverTenthStart !== undefined) {
           serverTenths.push((serverNow - serverTenthStart) / tenthCalls);
         }
+        const client = process.cpuUsage(clientTenthStart);
+        clientTenths.push((client.user + client.system) / 1000 / tenthCalls);
+        clientTenthStart = process.cpuUsage();
         serverTenthStart = serverNow;
         tenthCalls = 0;
         log(`  ${label}: ${storedAfter} stored, ${Math.round(rate)} findings/s in the last tenth`);
@@ -251,7 +269,22 @@ async function runWorkload(
         tenthFindings = 0;
         sampleRss();
       }
-    }
+    };
+    const importWorker = async () => {
+      while (nextCall < calls) {
+        const call = nextCall++;
+        const findings = Array.from({ length: Math.min(100, total - call * 100) }, (_, k) =>
+          syntheticFinding(call * 100 + k),
+        );
+        const t0 = performance.now();
+        const out = await client.send(new BatchImportFindingsCommand({ Findings: findings }));
+        latencies.push(performance.now() - t0);
+        if (out.FailedCount !== 0)
+          throw new Error(`${label}: import failed: ${JSON.stringify(out.FailedFindings?.[0])}`);
+        completed(findings.length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, importWorker));
     const importSeconds = (performance.now() - start) / 1000;
     const importCpuUsed = process.cpuUsage(importCpu);
     const serverImportEnd = processCpuMs(serverPid);
@@ -287,6 +320,7 @@ async function runWorkload(
         : { serverGetFindingsCpuMsPerCall: (serverGetEnd - serverImportEnd) / gets }),
       ...(serverNear50k === undefined ? {} : { serverCpuMsPerCallNear50k: serverNear50k }),
       ...(serverTenths.length === 0 ? {} : { serverCpuMsPerCallByTenth: serverTenths }),
+      clientCpuMsPerCallByTenth: clientTenths,
     };
   } finally {
     client.destroy();
@@ -335,6 +369,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
   const motoStopAt = options.motoStopAt ?? 50_000;
   const gets = options.getFindingsCalls ?? 1000;
   const store = options.store ?? "sqlite";
+  const concurrency = options.concurrency ?? 2;
   let peakRss = 0;
   const sampleRss = () => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -358,7 +393,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
     : await startServeProcess(stateDir, options.serveNodeArgs);
   try {
     log(
-      `serve (${store}, ${inProcess ? "in-process" : "own process"}): importing ${total} findings in ${Math.ceil(total / 100)} calls, quota off`,
+      `serve (${store}, ${inProcess ? "in-process" : "own process"}): importing ${total} findings in ${Math.ceil(total / 100)} calls, ${concurrency} in flight, quota off`,
     );
     const sample = "pid" in server ? () => sampleProcessRss(server.pid) : sampleRss;
     serveFigures = await runWorkload(
@@ -368,6 +403,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
       sample,
       log,
       "serve",
+      concurrency,
       "pid" in server ? server.pid : undefined,
     );
   } finally {
@@ -379,7 +415,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
     const moto = await startMoto();
     try {
       log(
-        `moto_server: importing ${motoStopAt} findings (the same workload, stopped at ${motoStopAt} stored)`,
+        `moto_server: importing ${motoStopAt} findings (the same workload and client, ${concurrency} calls in flight, stopped at ${motoStopAt} stored)`,
       );
       motoFigures = await runWorkload(
         moto.endpoint,
@@ -388,6 +424,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
         () => undefined,
         log,
         "moto",
+        concurrency,
         moto.pid,
       );
     } finally {
@@ -403,6 +440,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
     ...(motoFigures === undefined ? {} : { moto: motoFigures }),
     ...(ratio === undefined ? {} : { ratioAt50k: ratio }),
     peakRssMb: peakRss / 1024 / 1024,
+    concurrency,
   };
   const f = (n: number) => n.toFixed(1);
   const cpu = (v: number | undefined) => (v === undefined ? "n/a" : `${f(v)} ms`);
@@ -418,7 +456,10 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
     );
   }
   log(
-    `       CPU of the bench process (the client; serve too when in-process): ${f(serveFigures.importCpuMsPerCall)} ms per import call, ${f(serveFigures.getFindingsCpuMsPerCall)} ms per GetFindings (load average ${loadavg()[0]?.toFixed(1)})`,
+    `       CPU of the bench process (the client; serve too when in-process): ${f(serveFigures.importCpuMsPerCall)} ms per import call (by tenth: ${serveFigures.clientCpuMsPerCallByTenth.map((v) => v.toFixed(1)).join(", ")}), ${f(serveFigures.getFindingsCpuMsPerCall)} ms per GetFindings (load average ${loadavg()[0]?.toFixed(1)})`,
+  );
+  log(
+    `       import calls in flight: ${concurrency} (serve and moto alike, one SDK client); GetFindings one at a time`,
   );
   if (motoFigures) {
     log(line("moto", motoFigures));
@@ -468,6 +509,7 @@ export function serveBenchFigures(r: ServeBenchResult): BenchFigure[] {
   };
   const s = r.serve;
   const m = r.moto;
+  add("import calls in flight (serve and moto alike, one SDK client)", r.concurrency, "calls");
   add("serve import (wall)", s.findingsPerSecond, "findings/s");
   add("serve import at 40,000→50,000 stored vs moto (wall)", r.ratioAt50k, "x", 20);
   const serveNear = s.serverCpuMsPerCallNear50k;
@@ -517,6 +559,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     motoStopAt: process.argv.includes("--no-moto") ? 0 : Number(arg("--moto-stop") ?? 50_000),
     store: arg("--store") === "memory" ? "memory" : "sqlite",
     inProcess: process.argv.includes("--in-process"),
+    concurrency: Number(arg("--concurrency") ?? 2),
     serveNodeArgs: (arg("--serve-node-args") ?? "").split(" ").filter((a) => a !== ""),
   });
   if (process.argv.includes("--json")) console.log(JSON.stringify(serveBenchFigures(result)));
