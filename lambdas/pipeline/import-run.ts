@@ -9,6 +9,7 @@
  * transient one is retried with bounded full-jitter backoff and the limiter told to slow down.
  */
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import { RETENTION_MS } from "../core/asff/limits.ts";
 import { formatAsffTimestamp, parseAsffTimestamp } from "../core/asff/timestamp.ts";
 import { describeError, InputError, isTransient, ShadowhubError, ThrottlingError } from "../core/errors.ts";
 import type { FindingKey, SecurityHubImportedEvent } from "../core/hub/contracts.ts";
@@ -16,17 +17,25 @@ import { findingKeyString } from "../core/hub/contracts.ts";
 import { importedEvent } from "../core/hub/events.ts";
 import type { ConversionFailure } from "../core/parsers/contracts.ts";
 import { batchFindings, type SendBatch } from "../core/pipeline/batch.ts";
+import { contentHash } from "../core/pipeline/content-hash.ts";
 import {
   counterOf,
+  DEFAULT_REFRESH_BEFORE_EXPIRY_MS,
+  type IdentifiedIncoming,
   type ImportPlan,
   type IncomingFinding,
-  identifyIncoming,
-  isIncomingKey,
+  type KeyedIncoming,
+  keepNewest,
+  keyIncoming,
+  observedMs,
   type PlanCounts,
+  type PlanFailure,
   type PlannedSend,
+  type PlannedSkip,
   planCounts,
   planImport,
   scopePairKey,
+  type VersionOfKey,
 } from "../core/pipeline/plan.ts";
 import {
   backoffDelayMs,
@@ -39,7 +48,7 @@ import type { Clock } from "../ports/clock.ts";
 import { DEFAULT_PIPELINE_EVENT_SOURCE, type EventPublisher } from "../ports/event-publisher.ts";
 import { type FindingSink, SinkAccessError } from "../ports/finding-sink.ts";
 import { type RateLimiter, realSleep, type Sleep } from "../ports/rate-limiter.ts";
-import type { ShadowRecord, ShadowStore } from "../ports/shadow-store.ts";
+import type { RecordState, ShadowObservation, ShadowRecord, ShadowStore } from "../ports/shadow-store.ts";
 
 /** What to import: converted findings plus what could not be converted. */
 export interface ImportInput {
@@ -134,22 +143,6 @@ function codeOfError(error: unknown): string {
   return "InternalError";
 }
 
-/** The (account, Region) pairs an import touches. */
-function pairsOf(keys: readonly FindingKey[], extra: ImportInput["scopeTargets"] = []) {
-  const pairs = new Map<string, { accountId: string; region: string }>();
-  let previous: { readonly accountId: string; readonly region: string } | undefined;
-  for (const list of [keys, extra]) {
-    for (const p of list) {
-      // Consecutive findings nearly always share their pair: skip building its map key again.
-      if (previous !== undefined && p.accountId === previous.accountId && p.region === previous.region)
-        continue;
-      previous = p;
-      pairs.set(`${p.accountId}/${p.region}`, { accountId: p.accountId, region: p.region });
-    }
-  }
-  return [...pairs.values()];
-}
-
 /** Placeholder content for archives in a dry run, where nothing is fetched or sent. */
 function dryRunContent(records: readonly ShadowRecord[]): Map<string, AwsSecurityFinding> {
   return new Map(
@@ -184,14 +177,170 @@ async function storedArchiveContent(
   return { content, missing };
 }
 
+/** One piece of a streamed import ({@link runImportStream}): findings as converted, in report order. */
+export interface ImportChunk {
+  readonly findings: readonly IncomingFinding[];
+  /** Failures of the conversion step found since the previous chunk. */
+  readonly conversionFailures?: readonly ConversionFailure[];
+  /**
+   * The time of a report whose last findings came in this chunk (or before), epoch ms (see
+   * `ImportInput.reportTimeMs`): the import's report time is the newest of these.
+   */
+  readonly reportTimeMs?: number;
+}
+
+/** A streamed import: {@link ImportInput} with the findings and failures arriving in chunks. */
+export interface ImportStreamInput extends Omit<ImportInput, "findings" | "conversionFailures"> {
+  /**
+   * The converted reports, chunk by chunk (e.g. `convertReportBatches`). `reportTimeMs` of the
+   * input and of the chunks together: the newest of them is the import's report time.
+   */
+  readonly chunks: Iterable<ImportChunk> | AsyncIterable<ImportChunk>;
+}
+
+/**
+ * An unchanged finding settled while streaming: it will be skipped whatever the rest of the
+ * import says (unless a newer duplicate of its key replaces it), so its finding is not kept.
+ */
+interface SettledUnchanged extends VersionOfKey {
+  readonly settled: true;
+  /** Its report time is newer than the shadow's observation: record it. */
+  readonly observe: boolean;
+}
+
+type Latest = KeyedIncoming | SettledUnchanged;
+
+function isSettled(entry: Latest): entry is SettledUnchanged {
+  return (entry as SettledUnchanged).settled === true;
+}
+
 /** Runs one import. Throws only for bugs and store failures; everything else is in the report. */
-export async function runImport(input: ImportInput, deps: ImportRunDeps): Promise<ImportReport> {
+export function runImport(input: ImportInput, deps: ImportRunDeps): Promise<ImportReport> {
+  const { findings, conversionFailures, ...rest } = input;
+  return runImportStream(
+    { ...rest, chunks: [{ findings, ...(conversionFailures === undefined ? {} : { conversionFailures }) }] },
+    deps,
+  );
+}
+
+/**
+ * Runs one import from a stream of converted findings, with the semantics of {@link runImport}
+ * over all of them. Each chunk is planned as it comes as far as the whole-import rules allow: a
+ * finding that is unchanged against a shadow ACTIVE in the import's scope (or that no later scan
+ * can make late) is settled at once and its finding dropped, so a re-import of an unchanged scan
+ * never holds the whole report; every other finding is kept until the stream ends, when the
+ * report time, lateness, the newest duplicate of each key and the scope's archive set are known.
+ */
+export async function runImportStream(input: ImportStreamInput, deps: ImportRunDeps): Promise<ImportReport> {
   const startMs = deps.clock.now();
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
   const policy = deps.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const refreshAgeMs = RETENTION_MS - (deps.refreshBeforeExpiryMs ?? DEFAULT_REFRESH_BEFORE_EXPIRY_MS);
+  const scope = input.scope;
+  const conversionFailures: ConversionFailure[] = [];
+  // Plan step 1 across the stream: keys taken once, the newest version of each key kept.
+  const latest = new Map<string, Latest>();
+  const unreadableTime = new Map<string, FindingKey>();
+  const keyFailures: PlanFailure[] = [];
+  const duplicates: PlannedSkip[] = [];
+  let reportMs = input.reportTimeMs;
+
+  // The scope's ACTIVE shadows and last scan time per (account, Region) pair, read once per pair
+  // when the pair first appears: a re-import of a scan then reads each shadow once.
+  const pairs = new Map<string, { accountId: string; region: string }>();
+  const scopeRecords = new Map<string, ShadowRecord>();
+  const lastScanMs = new Map<string, number>();
+  let previousPair: { readonly accountId: string; readonly region: string } | undefined;
+  const addPair = async (p: { readonly accountId: string; readonly region: string }): Promise<void> => {
+    // Consecutive findings nearly always share their pair: skip building its map key again.
+    if (
+      previousPair !== undefined &&
+      p.accountId === previousPair.accountId &&
+      p.region === previousPair.region
+    )
+      return;
+    previousPair = p;
+    const pairKey = `${p.accountId}/${p.region}`;
+    if (scope === undefined || pairs.has(pairKey)) return;
+    pairs.set(pairKey, { accountId: p.accountId, region: p.region });
+    for await (const record of deps.store.listActiveInScope(scope, p.accountId, p.region)) {
+      scopeRecords.set(findingKeyString(record.key), record);
+    }
+    const record = await deps.store.getScope(scope, p.accountId, p.region);
+    const ms = parseAsffTimestamp(record?.lastScanAt);
+    if (ms !== undefined) lastScanMs.set(scopePairKey(p.accountId, p.region), ms);
+  };
+  for (const target of input.scopeTargets ?? []) await addPair(target);
+
+  // Shadows read by key (not ACTIVE in the scope), and the keys read without one.
+  const looked = new Map<string, ShadowRecord | undefined>();
+  const shadowOf = (keyString: string): ShadowRecord | undefined =>
+    scopeRecords.get(keyString) ?? looked.get(keyString);
+
+  /**
+   * Unchanged whatever the rest of the import says: not late (the shadow is ACTIVE in this scope,
+   * or no scan of the pair was recorded), same content, RecordState and scope, no refresh due —
+   * exactly the plan's UNCHANGED case.
+   */
+  const settle = (c: KeyedIncoming, shadow: ShadowRecord): SettledUnchanged | undefined => {
+    const findingScope = scope ?? shadow.scope;
+    const activeHere = shadow.recordState === "ACTIVE" && shadow.scope === findingScope;
+    if (scope !== undefined && !activeHere && lastScanMs.has(scopePairKey(c.key.accountId, c.key.region)))
+      return undefined;
+    const recordState: RecordState = c.incoming.finding.RecordState === "ARCHIVED" ? "ARCHIVED" : "ACTIVE";
+    if (c.hash !== shadow.contentHash || recordState !== shadow.recordState || findingScope !== shadow.scope)
+      return undefined;
+    if (startMs - shadow.lastSentMs > refreshAgeMs) return undefined;
+    return {
+      settled: true,
+      key: c.key,
+      keyString: c.keyString,
+      updatedMs: c.updatedMs,
+      source: c.source,
+      observe: c.updatedMs > observedMs(shadow),
+    };
+  };
+
+  for await (const chunk of input.chunks) {
+    if (chunk.conversionFailures !== undefined) conversionFailures.push(...chunk.conversionFailures);
+    if (chunk.reportTimeMs !== undefined && (reportMs === undefined || chunk.reportTimeMs > reportMs))
+      reportMs = chunk.reportTimeMs;
+    const fresh: KeyedIncoming[] = [];
+    for (const item of chunk.findings) {
+      const unreadable = unreadableTime.size;
+      const c = keyIncoming(item, keyFailures, unreadableTime);
+      if (c === undefined) {
+        if (unreadableTime.size > unreadable) {
+          // Failed for its UpdatedAt but named by the import: its pair is reconciled too.
+          const key = keyFailures[keyFailures.length - 1]?.key;
+          if (key !== undefined) await addPair(key);
+        }
+        continue;
+      }
+      if (keepNewest<Latest>(latest, c, duplicates)) fresh.push(c);
+    }
+    const missing: FindingKey[] = [];
+    for (const c of fresh) {
+      await addPair(c.key);
+      if (!scopeRecords.has(c.keyString) && !looked.has(c.keyString)) {
+        looked.set(c.keyString, undefined);
+        missing.push(c.key);
+      }
+    }
+    if (missing.length > 0)
+      for (const [k, record] of await deps.store.getMany(missing)) looked.set(k, record);
+    for (const c of fresh) {
+      // A later duplicate in the same chunk may have replaced it already.
+      if (latest.get(c.keyString) !== c) continue;
+      const hashed: KeyedIncoming = { ...c, hash: contentHash(c.incoming.finding) };
+      const shadow = shadowOf(c.keyString);
+      const settled = shadow === undefined ? undefined : settle(hashed, shadow);
+      latest.set(c.keyString, settled ?? hashed);
+    }
+  }
+
   const failures: ImportFailure[] = [];
-  const conversionFailures = input.conversionFailures ?? [];
   for (const f of conversionFailures) {
     failures.push({
       ...(f.findingId === undefined ? {} : { findingId: f.findingId }),
@@ -200,60 +349,55 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
       message: f.field === undefined ? f.message : `${f.message} (${f.field}: ${f.rule})`,
     });
   }
-
-  // Keys of the incoming findings, taken once for the shadow reads and the plan (bad ones are
-  // reported by the plan): a re-import of an unchanged scan is mostly key lookups.
-  const identified = identifyIncoming(input.findings);
-  const keys: FindingKey[] = [];
-  for (const c of identified.latest.values()) keys.push(c.key);
-  for (const key of identified.unreadableTime.values()) keys.push(key);
+  // The findings left to plan, their shadows, and what was settled on the way.
+  const planned = new Map<string, KeyedIncoming>();
+  const shadows = new Map<string, ShadowRecord>();
+  const settledSkips: PlannedSkip[] = [];
+  const settledObservations: ShadowObservation[] = [];
+  let maxIncomingMs: number | undefined;
+  for (const entry of latest.values()) {
+    if (maxIncomingMs === undefined || entry.updatedMs > maxIncomingMs) maxIncomingMs = entry.updatedMs;
+    if (isSettled(entry)) {
+      settledSkips.push({
+        action: "unchanged",
+        key: entry.key,
+        source: entry.source,
+        reason: "provider content unchanged",
+      });
+      if (entry.observe)
+        settledObservations.push({ key: entry.key, observedAt: formatAsffTimestamp(entry.updatedMs) });
+      continue;
+    }
+    planned.set(entry.keyString, entry);
+    const shadow = shadowOf(entry.keyString);
+    if (shadow !== undefined) shadows.set(entry.keyString, shadow);
+  }
+  // Without a report time the newest incoming UpdatedAt stands in (none for an empty report).
+  reportMs ??= maxIncomingMs;
+  const identified: IdentifiedIncoming = {
+    latest: planned,
+    unreadableTime,
+    failures: keyFailures,
+    duplicates,
+  };
 
   // Scope reconciliation, unless a whole report could not be read: archiving what an unreadable
   // report would have contained would wrongly close open findings.
   let archiveSkipped: string | undefined;
-  const scopeActive: ShadowRecord[] = [];
   const protectedIds = new Set(
     conversionFailures.flatMap((f) => (f.findingId === undefined ? [] : [f.findingId])),
   );
-  const pairs = input.scope === undefined ? [] : pairsOf(keys, input.scopeTargets);
-  if (input.scope !== undefined) {
-    const unreadable = conversionFailures.filter((f) => f.findingId === undefined).map((f) => f.source);
-    if (unreadable.length > 0) {
-      archiveSkipped = `not archiving in scope '${input.scope}': ${[...new Set(unreadable)].join(", ")} could not be read`;
-    } else {
-      for (const pair of pairs) {
-        for await (const record of deps.store.listActiveInScope(input.scope, pair.accountId, pair.region)) {
-          scopeActive.push(record);
-        }
-      }
-    }
-  }
-  // The scope's last scan time per pair: a report older than it is late (see planImport).
-  const lastScanMs = new Map<string, number>();
-  for (const pair of pairs) {
-    const record = await deps.store.getScope(input.scope as string, pair.accountId, pair.region);
-    const ms = parseAsffTimestamp(record?.lastScanAt);
-    if (ms !== undefined) lastScanMs.set(scopePairKey(pair.accountId, pair.region), ms);
-  }
-  // The scope's ACTIVE records are already read: only the other incoming keys (new findings,
-  // archived ones, other scopes) are looked up, so re-importing a scan reads each shadow once.
-  const shadows = new Map<string, ShadowRecord>();
   // Scope records absent from this import: the only ones that can be archive candidates.
   const absent: ShadowRecord[] = [];
-  for (const record of scopeActive) {
-    const keyString = findingKeyString(record.key);
-    if (isIncomingKey(identified, keyString)) shadows.set(keyString, record);
-    else absent.push(record);
-  }
-  if (shadows.size < keys.length) {
-    const missing: FindingKey[] = [];
-    if (shadows.size === 0) missing.push(...keys);
-    else {
-      for (const [keyString, c] of identified.latest) if (!shadows.has(keyString)) missing.push(c.key);
-      for (const [keyString, key] of identified.unreadableTime)
-        if (!shadows.has(keyString)) missing.push(key);
+  if (scope !== undefined) {
+    const unreadable = conversionFailures.filter((f) => f.findingId === undefined).map((f) => f.source);
+    if (unreadable.length > 0) {
+      archiveSkipped = `not archiving in scope '${scope}': ${[...new Set(unreadable)].join(", ")} could not be read`;
+    } else {
+      for (const [keyString, record] of scopeRecords) {
+        if (!latest.has(keyString) && !unreadableTime.has(keyString)) absent.push(record);
+      }
     }
-    for (const [k, record] of await deps.store.getMany(missing)) shadows.set(k, record);
   }
   // `absent` lacks the import's keys already: only the protected Ids are left to exclude.
   const candidates = absent.filter((r) => r.recordState === "ACTIVE" && !protectedIds.has(r.key.id));
@@ -281,21 +425,23 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
   }
 
   const plan: ImportPlan = planImport({
-    incoming: input.findings,
+    incoming: [],
     identified,
     shadows,
-    ...(input.scope === undefined ? {} : { scope: input.scope }),
+    ...(scope === undefined ? {} : { scope }),
     // Only the scope's records absent from the import can be archived.
     scopeActive: absent,
     archiveContent,
     protectedIds,
-    ...(input.reportTimeMs === undefined ? {} : { reportTimeMs: input.reportTimeMs }),
+    ...(reportMs === undefined ? {} : { reportTimeMs: reportMs }),
     lastScanMs,
     nowMs: startMs,
     ...(deps.refreshBeforeExpiryMs === undefined
       ? {}
       : { refreshBeforeExpiryMs: deps.refreshBeforeExpiryMs }),
   });
+  plan.skips.push(...settledSkips);
+  plan.observations.push(...settledObservations);
   for (const f of plan.failures) {
     const cause =
       f.errorCode === "ArchiveContentUnavailable" && fetchError !== undefined ? `: ${fetchError}` : "";
@@ -326,9 +472,9 @@ export async function runImport(input: ImportInput, deps: ImportRunDeps): Promis
     if (plan.observations.length > 0) await deps.store.recordObservations(plan.observations);
     // The report is applied: later reports of the scope that are older than it are late. Not
     // when reconciliation was skipped (an unreadable report was not applied whole).
-    if (input.scope !== undefined && archiveSkipped === undefined && plan.reportTimeMs !== undefined) {
+    if (scope !== undefined && archiveSkipped === undefined && plan.reportTimeMs !== undefined) {
       const lastScanAt = formatAsffTimestamp(plan.reportTimeMs);
-      for (const pair of pairs) await deps.store.advanceScope({ ...pair, scope: input.scope, lastScanAt });
+      for (const pair of pairs.values()) await deps.store.advanceScope({ ...pair, scope, lastScanAt });
     }
   }
 

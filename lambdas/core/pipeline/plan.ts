@@ -284,6 +284,10 @@ export interface KeyedIncoming {
   readonly keyString: string;
   /** `UpdatedAt` in epoch ms. */
   readonly updatedMs: number;
+  /** The finding's source (`incoming.source`). */
+  readonly source?: string | undefined;
+  /** `contentHash(incoming.finding)` when the caller computed it already. */
+  readonly hash?: string;
 }
 
 /**
@@ -311,6 +315,79 @@ export function isIncomingKey(identified: IdentifiedIncoming, keyString: string)
 }
 
 /**
+ * Takes one finding's key and `UpdatedAt` (step 1 of the plan, without the de-duplication). A
+ * finding without a usable key is failed into `failures`; one with an unreadable `UpdatedAt` is
+ * failed too and its key kept in `unreadableTime` (named by the import, so never archived).
+ * Returns the keyed finding, or undefined when it failed. Pure apart from the two outputs.
+ */
+export function keyIncoming(
+  item: IncomingFinding,
+  failures: PlanFailure[],
+  unreadableTime: Map<string, FindingKey>,
+): KeyedIncoming | undefined {
+  const finding = item.finding;
+  let key: FindingKey;
+  try {
+    key = findingKeyOf(finding, item.source);
+  } catch (error) {
+    failures.push({
+      findingId: finding.Id ?? "(no Id)",
+      source: item.source,
+      errorCode: "InvalidInput",
+      message: describeError(error),
+    });
+    return undefined;
+  }
+  const keyString = findingKeyString(key);
+  const updatedMs = parseAsffTimestamp(finding.UpdatedAt);
+  if (updatedMs === undefined) {
+    unreadableTime.set(keyString, key);
+    failures.push({
+      findingId: key.id,
+      key,
+      source: item.source,
+      errorCode: "InvalidInput",
+      message: `finding ${key.id}: UpdatedAt '${String(finding.UpdatedAt)}' is not an ASFF timestamp`,
+    });
+    return undefined;
+  }
+  return { incoming: item, key, keyString, updatedMs, source: item.source };
+}
+
+/** What {@link keepNewest} needs of a finding of the import. */
+export interface VersionOfKey {
+  readonly key: FindingKey;
+  readonly keyString: string;
+  readonly updatedMs: number;
+  readonly source?: string | undefined;
+}
+
+/**
+ * The de-duplication step of the plan: the newest `UpdatedAt` of a key wins, the later one on a
+ * tie; the loser is recorded in `duplicates` (`stale`). Returns true when `candidate` is now the
+ * latest version of its key.
+ */
+export function keepNewest<E extends VersionOfKey>(
+  latest: Map<string, E>,
+  candidate: E,
+  duplicates: PlannedSkip[],
+): boolean {
+  const previous = latest.get(candidate.keyString);
+  if (previous !== undefined) {
+    const keepNew = candidate.updatedMs >= previous.updatedMs;
+    duplicates.push({
+      action: "stale",
+      key: candidate.key,
+      source: (keepNew ? previous : candidate).source,
+      reason: "a newer version of the same finding is in this import",
+    });
+    if (!keepNew) return false;
+  }
+  latest.set(candidate.keyString, candidate);
+  return true;
+}
+
+/**
  * Step 1 of the plan: takes each finding's key and `UpdatedAt` once and keeps the newest version
  * of each key (one key may appear in several reports of one import). Pure.
  */
@@ -320,45 +397,8 @@ export function identifyIncoming(incoming: readonly IncomingFinding[]): Identifi
   const failures: PlanFailure[] = [];
   const duplicates: PlannedSkip[] = [];
   for (const item of incoming) {
-    const finding = item.finding;
-    let key: FindingKey;
-    try {
-      key = findingKeyOf(finding, item.source);
-    } catch (error) {
-      failures.push({
-        findingId: finding.Id ?? "(no Id)",
-        source: item.source,
-        errorCode: "InvalidInput",
-        message: describeError(error),
-      });
-      continue;
-    }
-    const keyString = findingKeyString(key);
-    const updatedMs = parseAsffTimestamp(finding.UpdatedAt);
-    if (updatedMs === undefined) {
-      unreadableTime.set(keyString, key);
-      failures.push({
-        findingId: key.id,
-        key,
-        source: item.source,
-        errorCode: "InvalidInput",
-        message: `finding ${key.id}: UpdatedAt '${String(finding.UpdatedAt)}' is not an ASFF timestamp`,
-      });
-      continue;
-    }
-    const candidate: KeyedIncoming = { incoming: item, key, keyString, updatedMs };
-    const previous = latest.get(keyString);
-    if (previous !== undefined) {
-      const keepNew = updatedMs >= previous.updatedMs;
-      duplicates.push({
-        action: "stale",
-        key,
-        source: (keepNew ? previous : candidate).incoming.source,
-        reason: "a newer version of the same finding is in this import",
-      });
-      if (!keepNew) continue;
-    }
-    latest.set(keyString, candidate);
+    const candidate = keyIncoming(item, failures, unreadableTime);
+    if (candidate !== undefined) keepNewest(latest, candidate, duplicates);
   }
   return { latest, unreadableTime, failures, duplicates };
 }
@@ -391,7 +431,7 @@ export function planImport(input: PlanInput): ImportPlan {
   for (const c of latest.values()) {
     const shadow = input.shadows.get(c.keyString);
     const finding = c.incoming.finding;
-    const hash = contentHash(finding);
+    const hash = c.hash ?? contentHash(finding);
     const scope = input.scope ?? shadow?.scope;
     // Late: a newer scan of this scope was applied already. It did not hold this finding (or the
     // shadow would hold it ACTIVE here), so whatever the late report says, the finding ends
