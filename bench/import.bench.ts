@@ -27,10 +27,14 @@ import { openSqliteShadowStore } from "../lambdas/adapters/sqlite/sqlite-shadow-
 import { systemClock } from "../lambdas/adapters/system-clock.ts";
 import { IMPORT_RATE_PER_SECOND, MAX_FINDINGS_PER_IMPORT } from "../lambdas/core/asff/limits.ts";
 import type { ConversionContext } from "../lambdas/core/parsers/contracts.ts";
-import { convertReport } from "../lambdas/core/parsers/convert.ts";
+import {
+  type ConversionBatch,
+  convertReport,
+  convertReportBatches,
+} from "../lambdas/core/parsers/convert.ts";
 import type { IncomingFinding } from "../lambdas/core/pipeline/plan.ts";
-import { importReportTimeMs } from "../lambdas/core/pipeline/report-time.ts";
-import { type ImportReport, runImport } from "../lambdas/pipeline/import-run.ts";
+import { type ImportReport, runImport, runImportStream } from "../lambdas/pipeline/import-run.ts";
+import { reportChunks } from "../lambdas/pipeline/report-chunks.ts";
 import { REMOTE_IMPORT_LIMITS } from "../lambdas/pipeline/targets.ts";
 import type { FindingSink } from "../lambdas/ports/finding-sink.ts";
 import { startServer } from "../lambdas/serve/server.ts";
@@ -141,25 +145,44 @@ function cpuMsSince(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
-/** Read + convert + import one report file through the pipeline; returns the report and time. */
+/**
+ * Read + convert + import one report file through the pipeline as the CLI does (streamed: the
+ * report converted batch by batch into `runImportStream`); returns the report and time. The
+ * conversion step (read + parse + convert, the parsers' share) is timed batch by batch.
+ */
 async function pipelineRun(
   file: string,
   deps: Parameters<typeof runImport>[1],
 ): Promise<{ report: ImportReport; ms: number; findings: number; cpuMs: number; convertCpuMs: number }> {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  const content = await readFile(file);
+  let convertCpuMs = 0;
   const nowMs = Date.now();
-  const converted = convertReport({ source: file, content }, { ...CONTEXT, nowMs });
-  const convertCpuMs = cpuMsSince(cpuStart);
-  if (converted.failures.length > 0)
-    throw new Error(`bench report failed to convert: ${converted.failures[0]?.message}`);
-  const report = await runImport(
+  const read = async () => {
+    const since = process.cpuUsage();
+    const content = await readFile(file);
+    convertCpuMs += cpuMsSince(since);
+    return content;
+  };
+  function* timedBatches(source: string, content: Uint8Array): Generator<ConversionBatch> {
+    const batches = convertReportBatches({ source, content }, { ...CONTEXT, nowMs })[Symbol.iterator]();
+    for (;;) {
+      const since = process.cpuUsage();
+      const step = batches.next();
+      convertCpuMs += cpuMsSince(since);
+      if (step.done) return;
+      if (step.value.failures.length > 0)
+        throw new Error(`bench report failed to convert: ${step.value.failures[0]?.message}`);
+      yield step.value;
+    }
+  }
+  const stats = { findings: 0 };
+  const report = await runImportStream(
     {
-      findings: converted.findings.map((finding) => ({ finding, source: file })),
-      ...(CONTEXT.scope ? { scope: CONTEXT.scope } : {}),
       // As the CLI does: the report's own time orders reports of the scope.
-      reportTimeMs: importReportTimeMs([converted], nowMs),
+      chunks: reportChunks([{ source: file, read }], timedBatches, nowMs, stats),
+      ...(CONTEXT.scope ? { scope: CONTEXT.scope } : {}),
+      scopeTargets: [CONTEXT],
     },
     deps,
   );
@@ -167,7 +190,7 @@ async function pipelineRun(
   return {
     report,
     ms: performance.now() - start,
-    findings: converted.findings.length,
+    findings: stats.findings,
     cpuMs: cpuMsSince(cpuStart),
     convertCpuMs,
   };

@@ -217,9 +217,12 @@ function isSettled(entry: Latest): entry is SettledUnchanged {
 /** Runs one import. Throws only for bugs and store failures; everything else is in the report. */
 export function runImport(input: ImportInput, deps: ImportRunDeps): Promise<ImportReport> {
   const { findings, conversionFailures, ...rest } = input;
-  return runImportStream(
+  // Whole input: nothing to gain from settling early; every finding goes through `planImport`
+  // (which the streamed path's early settling must agree with, and is tested against).
+  return importChunks(
     { ...rest, chunks: [{ findings, ...(conversionFailures === undefined ? {} : { conversionFailures }) }] },
     deps,
+    false,
   );
 }
 
@@ -231,7 +234,16 @@ export function runImport(input: ImportInput, deps: ImportRunDeps): Promise<Impo
  * never holds the whole report; every other finding is kept until the stream ends, when the
  * report time, lateness, the newest duplicate of each key and the scope's archive set are known.
  */
-export async function runImportStream(input: ImportStreamInput, deps: ImportRunDeps): Promise<ImportReport> {
+export function runImportStream(input: ImportStreamInput, deps: ImportRunDeps): Promise<ImportReport> {
+  return importChunks(input, deps, true);
+}
+
+/** {@link runImportStream}; `settleEarly: false` leaves every decision to `planImport`. */
+async function importChunks(
+  input: ImportStreamInput,
+  deps: ImportRunDeps,
+  settleEarly: boolean,
+): Promise<ImportReport> {
   const startMs = deps.clock.now();
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
@@ -279,15 +291,13 @@ export async function runImportStream(input: ImportStreamInput, deps: ImportRunD
     scopeRecords.get(keyString) ?? looked.get(keyString);
 
   /**
-   * Unchanged whatever the rest of the import says: not late (the shadow is ACTIVE in this scope,
-   * or no scan of the pair was recorded), same content, RecordState and scope, no refresh due —
-   * exactly the plan's UNCHANGED case.
+   * Unchanged whatever the rest of the import says — exactly the plan's UNCHANGED case: same
+   * content, RecordState and scope, no refresh due. Lateness cannot change it: a late report
+   * only turns the target RecordState to ARCHIVED, and a finding whose own RecordState equals an
+   * ACTIVE shadow's in the same scope is ACTIVE there, which is never late.
    */
   const settle = (c: KeyedIncoming, shadow: ShadowRecord): SettledUnchanged | undefined => {
     const findingScope = scope ?? shadow.scope;
-    const activeHere = shadow.recordState === "ACTIVE" && shadow.scope === findingScope;
-    if (scope !== undefined && !activeHere && lastScanMs.has(scopePairKey(c.key.accountId, c.key.region)))
-      return undefined;
     const recordState: RecordState = c.incoming.finding.RecordState === "ARCHIVED" ? "ARCHIVED" : "ACTIVE";
     if (c.hash !== shadow.contentHash || recordState !== shadow.recordState || findingScope !== shadow.scope)
       return undefined;
@@ -335,7 +345,7 @@ export async function runImportStream(input: ImportStreamInput, deps: ImportRunD
       if (latest.get(c.keyString) !== c) continue;
       const hashed: KeyedIncoming = { ...c, hash: contentHash(c.incoming.finding) };
       const shadow = shadowOf(c.keyString);
-      const settled = shadow === undefined ? undefined : settle(hashed, shadow);
+      const settled = shadow === undefined || !settleEarly ? undefined : settle(hashed, shadow);
       latest.set(c.keyString, settled ?? hashed);
     }
   }

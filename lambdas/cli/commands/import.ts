@@ -13,12 +13,11 @@ import { InProcessRateLimiter } from "../../adapters/memory/in-process-rate-limi
 import { systemClock } from "../../adapters/system-clock.ts";
 import { DAY_MS, IMPORT_BURST, IMPORT_RATE_PER_SECOND } from "../../core/asff/limits.ts";
 import { ConfigurationError, describeError } from "../../core/errors.ts";
-import type { ConversionContext, ConversionFailure } from "../../core/parsers/contracts.ts";
-import { convertReport } from "../../core/parsers/convert.ts";
+import type { ConversionContext } from "../../core/parsers/contracts.ts";
+import { convertReportBatches } from "../../core/parsers/convert.ts";
 import type { createRegistry } from "../../core/parsers/registry.ts";
-import type { IncomingFinding } from "../../core/pipeline/plan.ts";
-import { type DatedReport, importReportTimeMs } from "../../core/pipeline/report-time.ts";
-import { type ImportReport, runImport } from "../../pipeline/import-run.ts";
+import { type ImportReport, runImportStream } from "../../pipeline/import-run.ts";
+import { type ChunkStats, reportChunks } from "../../pipeline/report-chunks.ts";
 import {
   DEFAULT_STATE_DIR,
   describeTarget,
@@ -191,34 +190,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  // Parse: one unreadable report never stops the others.
-  const findings: IncomingFinding[] = [];
-  const conversionFailures: ConversionFailure[] = [];
-  const converted: DatedReport[] = [];
-  for (const path of positionals) {
-    let content: Uint8Array;
-    try {
-      content = await readFile(resolve(io.cwd, path));
-    } catch (error) {
-      conversionFailures.push({
-        source: path,
-        rule: "readable file",
-        message: `cannot read the report: ${describeError(error)}`,
-      });
-      continue;
-    }
-    const result = convertReport({ source: path, content, format: values.format ?? "auto" }, ctx, registry, {
-      includePassed: values["include-passed"] === true,
-      overrideIdentity: values["override-identity"] === true,
-    });
-    for (const finding of result.findings) findings.push({ finding, source: path });
-    converted.push({
-      findings: result.findings,
-      ...(result.reportTime === undefined ? {} : { reportTime: result.reportTime }),
-    });
-    conversionFailures.push(...result.failures);
-  }
-
   let opened: Awaited<ReturnType<typeof openTarget>>;
   let publisher: EventPublisher | undefined;
   try {
@@ -239,15 +210,36 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const stderrIsTty = (io.stderr as { isTTY?: boolean }).isTTY === true;
   const bar = stderrIsTty && !values.json ? progressBar(io.stderr) : undefined;
   let report: ImportReport;
+  const stats: ChunkStats = { findings: 0 };
   try {
-    report = await runImport(
+    // Read → parse → convert, streamed batch by batch into the plan; one unreadable report never
+    // stops the others. The import's time is the newest report's own time; for undated reports
+    // the conversion's clock, as their findings have.
+    const reports = positionals.map((path) => ({
+      source: path,
+      read: () => readFile(resolve(io.cwd, path)),
+    }));
+    const convertOptions = {
+      includePassed: values["include-passed"] === true,
+      overrideIdentity: values["override-identity"] === true,
+    };
+    const chunks = reportChunks(
+      reports,
+      (source, content) =>
+        convertReportBatches(
+          { source, content, format: values.format ?? "auto" },
+          ctx,
+          registry,
+          convertOptions,
+        ),
+      ctx.nowMs,
+      stats,
+    );
+    report = await runImportStream(
       {
-        findings,
-        conversionFailures,
+        chunks,
         ...(values.scope === undefined ? {} : { scope: values.scope }),
         scopeTargets: [ctx],
-        // The newest report's own time; for undated reports the conversion's clock, as their findings have.
-        reportTimeMs: importReportTimeMs(converted, ctx.nowMs),
       },
       {
         store: opened.store,
@@ -307,7 +299,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     );
   } else {
     io.stdout.write(
-      formatSummary(report, describeTarget(target, stateDir), positionals.length, findings.length),
+      formatSummary(report, describeTarget(target, stateDir), positionals.length, stats.findings),
     );
   }
   return report.counts.failed > 0 ? 1 : 0;

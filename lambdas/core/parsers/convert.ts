@@ -245,6 +245,8 @@ export interface ConversionBatch {
   readonly findings: AwsSecurityFinding[];
   /** The failures found since the previous batch. */
   readonly failures: ConversionFailure[];
+  /** On the last batch of a report read whole: its own time, as `ConversionResult.reportTime`. */
+  readonly reportTime?: string;
 }
 
 /**
@@ -324,7 +326,14 @@ export function* convertReportBatches(
       failures = [];
     }
   }
-  yield { source, format, findings, failures };
+  let reportTime: string | undefined;
+  try {
+    reportTime = reportTimeOf(parser, document);
+  } catch (error) {
+    // Undated, the report must not archive anything: a report-level failure says so.
+    failures.push(failureFrom(source, error, `${format} report time`));
+  }
+  yield { source, format, findings, failures, ...(reportTime === undefined ? {} : { reportTime }) };
 }
 
 /** Converts several reports independently: one bad report never stops the others. */
