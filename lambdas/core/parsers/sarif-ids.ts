@@ -68,12 +68,9 @@ export function groupByPrefixedId<T extends object>(
     if (bucket) bucket.push(item);
     else buckets.set(prefix, [item]);
   }
-  const byTail = (a: T, b: T): number => compare(tailOf(a), tailOf(b));
   const out: (T | T[])[] = [];
   for (const prefix of [...buckets.keys()].sort()) {
-    const bucket = buckets.get(prefix) as T[];
-    // a stable sort: items with one tail stay in input order
-    if (bucket.length > 1) bucket.sort(byTail);
+    const bucket = sortByTail(buckets.get(prefix) as T[], tailOf);
     for (let i = 0; i < bucket.length; ) {
       const item = bucket[i] as T;
       const tail = tailOf(item);
@@ -84,6 +81,59 @@ export function groupByPrefixedId<T extends object>(
     }
   }
   return out;
+}
+
+/**
+ * `items` stably sorted by tail (items with one tail stay in input order). Tails that are hex
+ * digests (the normal case: uniformly spread) are first distributed by their first two digits, so
+ * only the few items sharing those are compared; other tails are sorted by comparison.
+ */
+function sortByTail<T>(items: T[], tailOf: (item: T) => string): T[] {
+  if (items.length < 64)
+    return items.length > 1 ? items.sort((a, b) => compare(tailOf(a), tailOf(b))) : items;
+  const slots = new Int32Array(items.length);
+  const starts = new Int32Array(257);
+  for (let i = 0; i < items.length; i++) {
+    const tail = tailOf(items[i] as T);
+    const slot = (hexDigit(tail.charCodeAt(0)) << 4) | hexDigit(tail.charCodeAt(1));
+    if (slot < 0 || tail.length < 2) return items.sort((a, b) => compare(tailOf(a), tailOf(b)));
+    slots[i] = slot;
+    (starts[slot + 1] as number)++;
+  }
+  for (let k = 1; k < 257; k++) (starts[k] as number) += starts[k - 1] as number;
+  const sorted: T[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) sorted[(starts[slots[i] as number] as number)++] = items[i] as T;
+  // each run of one leading pair (`starts[k]` now ends run k): an insertion sort for the short
+  // runs of spread digests, a comparison sort for a long one (crafted or repeated Ids)
+  let begin = 0;
+  for (let k = 0; k < 256; k++) {
+    const end = starts[k] as number;
+    if (end - begin > 16) {
+      const run = sorted.slice(begin, end).sort((a, b) => compare(tailOf(a), tailOf(b)));
+      for (let i = 0; i < run.length; i++) sorted[begin + i] = run[i] as T;
+      begin = end;
+      continue;
+    }
+    for (let i = begin + 1; i < end; i++) {
+      const item = sorted[i] as T;
+      const tail = tailOf(item);
+      let j = i - 1;
+      while (j >= begin && tailOf(sorted[j] as T) > tail) {
+        sorted[j + 1] = sorted[j] as T;
+        j--;
+      }
+      sorted[j + 1] = item;
+    }
+    begin = end;
+  }
+  return sorted;
+}
+
+/** Value of a lower-case hex digit; -256 for any other character (makes the slot negative). */
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x61 && code <= 0x66) return code - 0x57;
+  return -256;
 }
 
 /**

@@ -16,7 +16,6 @@ export { truncate } from "./text.ts";
 export const MAX_CLEANED_INPUT = 16 * 1024;
 
 const MD_IMAGE_RE = /!\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)/g;
-const MD_LINK_RE = /\[([^\]\n]{0,500})\]\(([^)\s]{0,2000})\)/g;
 const MD_EMPHASIS_RE = /(\*\*|__)(?=\S)([^*_\n]{1,500}?)\1/g;
 const MD_CODE_FENCE_RE = /```[a-zA-Z0-9_-]{0,30}\n?/g;
 const MD_HEADING_RE = /^#{1,6}\s+/gm;
@@ -35,14 +34,75 @@ export function stripMarkdown(text: string): string {
   let out = text;
   if (out.includes("```")) out = out.replace(MD_CODE_FENCE_RE, "");
   if (out.includes("![")) out = out.replace(MD_IMAGE_RE, "$1");
-  if (out.includes("](")) out = out.replace(MD_LINK_RE, replaceLink);
+  if (out.includes("](")) out = replaceLinks(out);
   if (out.includes("**") || out.includes("__")) out = out.replace(MD_EMPHASIS_RE, "$2");
   if (out.includes("#")) out = out.replace(MD_HEADING_RE, "");
   return out;
 }
 
-function replaceLink(_match: string, label: string, target: string): string {
-  return /^https?:\/\//i.test(target) && target !== label ? `${label} (${target})` : label;
+/**
+ * `text.replace(MD_LINK_RE, …)` as one scan: `[label](target)` with a label of at most 500
+ * characters other than `]` and line breaks and a target of at most 2,000 characters other than `)`
+ * and white space becomes the label, plus ` (target)` for an http(s) target that differs from it.
+ * Neither part can hold the character that ends it, so the first `]` (and `)`) decides, as in the
+ * regular expression; after a failed `[` the scan goes on from the next character.
+ */
+function replaceLinks(text: string): string {
+  let out = "";
+  let last = 0;
+  let open = text.indexOf("[");
+  while (open !== -1) {
+    const close = linkEnd(text, open);
+    if (close === -1) {
+      open = text.indexOf("[", open + 1);
+      continue;
+    }
+    const labelEnd = text.indexOf("]", open + 1);
+    const label = text.slice(open + 1, labelEnd);
+    const target = text.slice(labelEnd + 2, close);
+    out +=
+      text.slice(last, open) +
+      (/^https?:\/\//i.test(target) && target !== label ? `${label} (${target})` : label);
+    last = close + 1;
+    open = text.indexOf("[", last);
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** Index of the `)` closing a link that starts with the `[` at `open`, else -1. */
+function linkEnd(text: string, open: number): number {
+  const n = text.length;
+  let i = open + 1;
+  for (; i < n && i - open - 1 <= 500; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5d /* ] */) break;
+    if (c === 0x0a /* \n */) return -1;
+  }
+  if (i - open - 1 > 500 || text.charCodeAt(i) !== 0x5d || text.charCodeAt(i + 1) !== 0x28 /* ( */) return -1;
+  const start = i + 2;
+  for (i = start; i < n && i - start <= 2000; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x29 /* ) */) return i;
+    if (isRegExpSpace(c)) return -1;
+  }
+  return -1;
+}
+
+/** `\s` of a regular expression without the `u` flag. */
+function isRegExpSpace(c: number): boolean {
+  return (
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0x20 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 const WHITESPACE_WORK_RE = /[\r\n\t\u00a0]| {2}/;
@@ -103,9 +163,12 @@ export function formatSarifMessage(template: string, args: readonly unknown[] | 
         continue;
       }
       let j = i + 1;
-      while (j < n && j - i <= 3 && isDigit(template.charCodeAt(j))) j++;
+      let index = 0;
+      for (let d = template.charCodeAt(j); j - i <= 3 && isDigit(d); d = template.charCodeAt(++j)) {
+        index = index * 10 + (d - 0x30);
+      }
       if (j > i + 1 && template.charCodeAt(j) === CLOSE) {
-        const arg = args?.[Number(template.slice(i + 1, j))];
+        const arg = args?.[index];
         if (typeof arg === "string" || typeof arg === "number") {
           out += template.slice(last, i) + String(arg);
           last = j + 1;
