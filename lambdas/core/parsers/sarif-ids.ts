@@ -4,6 +4,7 @@
  * resolves the rare case where two different results of one report share an identity, in a way
  * that does not depend on the order of the results.
  */
+import * as crypto from "node:crypto";
 import type { FindingDraft } from "./contracts.ts";
 import { stableHash } from "./ids.ts";
 
@@ -16,6 +17,34 @@ export interface IdentifiedDraft {
   /** Parts that describe this very result (region, message, ...); equal parts mean the same issue. */
   readonly instance: readonly (string | number | undefined)[];
 }
+
+/**
+ * `stableHash` for many identities that start with the same parts: `identityHasher(first)(rest)`
+ * equals `stableHash([...first, ...rest])`, but the JSON of `first` is made once (a SARIF log has
+ * 100,000 results of a few hundred rules, and the tool, rule and scope parts are the same for all
+ * results of a rule). Tested against `stableHash`.
+ */
+export function identityHasher(
+  first: readonly (string | number | undefined)[],
+): (rest: readonly (string | number | undefined)[]) => string {
+  const head = JSON.stringify(first.map(asPart)).slice(0, -1);
+  return (rest) => {
+    if (rest.length === 0) return sha256Hex(`${head}]`).slice(0, 32);
+    let json = first.length === 0 ? head : `${head},`;
+    for (let i = 0; i < rest.length; i++) json += `${i > 0 ? "," : ""}${JSON.stringify(asPart(rest[i]))}`;
+    return sha256Hex(`${json}]`).slice(0, 32);
+  };
+}
+
+function asPart(part: string | number | undefined): string {
+  return part === undefined ? "" : String(part);
+}
+
+/** SHA-256 in hex: the one-shot `crypto.hash` where Node has it (≥ 20.12), as `ids.ts` does. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === "function"
+    ? (text) => crypto.hash("sha256", text, "hex")
+    : (text) => crypto.createHash("sha256").update(text).digest("hex");
 
 /**
  * `items` in order of their Id (UTF-16 code unit order), each Id once: an item whose Id is unique

@@ -7,9 +7,9 @@ import type { Remediation, Resource, SeverityLabel, Vulnerability } from "@aws-s
 import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
 import { InputError } from "../errors.ts";
 import type { ConversionFailure, FindingDraft, ParseContext, ParseItem, ReportParser } from "./contracts.ts";
-import { generatorId, readableRule, stableHash } from "./ids.ts";
+import { generatorId, readableRule } from "./ids.ts";
 import { isSecretPropertyName } from "./redact.ts";
-import { groupByPrefixedId, type IdentifiedDraft, resolveCollision } from "./sarif-ids.ts";
+import { groupByPrefixedId, type IdentifiedDraft, identityHasher, resolveCollision } from "./sarif-ids.ts";
 import {
   confidenceForWord,
   LEVEL_TO_LABEL,
@@ -126,6 +126,8 @@ interface RunInfo {
   /** ProductFields values of the tool name and version (`undefined`: no entry). */
   readonly toolNameField: string | undefined;
   readonly toolVersionField: string | undefined;
+  /** The conversion's scope (`ConversionContext.scope`), part of every Id's identity. */
+  readonly scope: string | undefined;
   /** `owner/project` of `repository.uri`, for CodeRepository resources. */
   readonly project?: string;
   /**
@@ -150,7 +152,7 @@ function component(value: unknown, fallbackName: string): Component {
   return { name: asString(own(object, "name")) ?? fallbackName, rules, byId, ...(guid ? { guid } : {}) };
 }
 
-function runInfo(run: Json, index: number, nowMs: number): RunInfo {
+function runInfo(run: Json, index: number, nowMs: number, scope: string | undefined): RunInfo {
   const tool = isObject(own(run, "tool")) ? (own(run, "tool") as Json) : {};
   const driverJson = own(tool, "driver");
   const driver = component(driverJson, "unknown-tool");
@@ -186,6 +188,7 @@ function runInfo(run: Json, index: number, nowMs: number): RunInfo {
     toolNameField: productFieldValue(driver.name),
     toolVersionField: productFieldValue(toolVersion),
     ...(repoUri ? { project: projectOf(repoUri) } : {}),
+    scope,
     ruleFacts: new Map(),
     paths: new Map(),
   };
@@ -209,6 +212,8 @@ interface RuleFacts {
   /** The rule part of Ids (`ruleId`, else `no-rule`), and the readable start of `findingId`'s Ids. */
   readonly ruleKey: string;
   readonly idPrefix: string;
+  /** `stableHash` of the Id's identity, given the parts after the rule-level ones (`identityHasher`). */
+  readonly hashIdentity: (rest: readonly (string | number | undefined)[]) => string;
   /** ProductFields value of the rule id (`undefined`: no entry). */
   readonly ruleIdField: string | undefined;
   readonly cve: string | undefined;
@@ -253,6 +258,15 @@ function ruleFactsOf(run: RunInfo, rule: Json | undefined, ruleId: string | unde
     generatorId: generatorId(run.slug, ruleKey),
     ruleKey,
     idPrefix: `${readableRule(run.slug)}/${readableRule(ruleKey)}/`,
+    hashIdentity: identityHasher([
+      run.slug,
+      ruleKey,
+      "sarif",
+      run.toolKey,
+      ruleId ?? "",
+      run.scope ?? "",
+      run.repository?.uri ?? "",
+    ]),
     ruleIdField: productFieldValue(ruleId),
     cve: CVE_RE.exec(ruleId ?? "")?.[1]?.toUpperCase(),
     secret: run.secretTool || hasTag(rule, SECRET_TAG_RE) || SECRET_RULE_ID_RE.test(ruleId ?? ""),
@@ -353,7 +367,8 @@ function resolveResultUri(location: unknown, run: RunInfo): string | undefined {
     byUri = new Map();
     run.paths.set(baseId, byUri);
   }
-  if (byUri.has(uri)) return byUri.get(uri);
+  const known = byUri.get(uri);
+  if (known !== undefined || byUri.has(uri)) return known;
   const path = resolveUri(location, run);
   byUri.set(uri, path);
   return path;
@@ -393,24 +408,10 @@ function normalizePath(uri: string): string {
 }
 
 interface Region {
-  readonly startLine?: number;
-  readonly startColumn?: number;
-  readonly endLine?: number;
-  readonly endColumn?: number;
-}
-function regionOf(physical: Json | undefined): Region {
-  const value = own(physical, "region");
-  const region = isObject(value) ? value : undefined;
-  const startLine = asPositiveInt(own(region, "startLine"));
-  const endLine = asPositiveInt(own(region, "endLine")) ?? startLine;
-  const startColumn = asPositiveInt(own(region, "startColumn"));
-  const endColumn = asPositiveInt(own(region, "endColumn"));
-  const out: { -readonly [K in keyof Region]: Region[K] } = {};
-  if (startLine) out.startLine = startLine;
-  if (startColumn) out.startColumn = startColumn;
-  if (endLine) out.endLine = endLine;
-  if (endColumn) out.endColumn = endColumn;
-  return out;
+  readonly startLine: number | undefined;
+  readonly startColumn: number | undefined;
+  readonly endLine: number | undefined;
+  readonly endColumn: number | undefined;
 }
 
 /** Values a secret scanner matched, taken from snippets and tool properties, to be redacted. */
@@ -653,7 +654,7 @@ function resourceOf(
  * What the first pass learns about a result that is imported: its Id, and the parts of the result
  * the second pass (`buildDraft`) reuses instead of resolving them again.
  */
-interface Located {
+interface Located extends Region {
   /** The Id is `facts.idPrefix + hash` (`findingId`'s recipe), built only for the draft. */
   readonly hash: string;
   readonly run: RunInfo;
@@ -667,7 +668,11 @@ interface Located {
   readonly physical: Json | undefined;
   readonly logical: string | undefined;
   readonly path: string | undefined;
-  readonly region: Region;
+  /** The result's region (`region.startLine`, ... as positive integers; `endLine` defaults to `startLine`). */
+  readonly startLine: number | undefined;
+  readonly startColumn: number | undefined;
+  readonly endLine: number | undefined;
+  readonly endColumn: number | undefined;
   /** Results without a rule id only: whether it is a secret, its matched values and its message. */
   readonly secret: boolean | undefined;
   readonly secrets: readonly string[] | undefined;
@@ -710,31 +715,20 @@ function locateResult(
   const logical =
     asString(own(logicalLocation, "fullyQualifiedName")) ?? asString(own(logicalLocation, "name"));
   const path = resolveResultUri(own(physical, "artifactLocation"), run);
-  const region = regionOf(physical);
+  const regionValue = own(physical, "region");
+  const region = isObject(regionValue) ? regionValue : undefined;
+  const startLine = asPositiveInt(own(region, "startLine"));
+  const endLine = asPositiveInt(own(region, "endLine")) ?? startLine;
+  const startColumn = asPositiveInt(own(region, "startColumn"));
+  const endColumn = asPositiveInt(own(region, "endColumn"));
 
   const fingerprint = fingerprintOf(result);
-  const scope = context.conversion.scope;
-  // `findingId(run.slug, ruleId ?? "no-rule", identity)`, with the readable prefix made once per rule
-  const hashed: (string | number | undefined)[] = [
-    run.slug,
-    facts.ruleKey,
-    "sarif",
-    run.toolKey,
-    ruleId ?? "",
-    scope ?? "",
-    run.repository?.uri ?? "",
-    path ?? "",
-  ];
-  if (fingerprint !== undefined) hashed.push("fingerprint", fingerprint);
-  else
-    hashed.push(
-      "region",
-      region.startLine,
-      region.startColumn,
-      region.endLine,
-      region.endColumn,
-      logical ?? "",
-    );
+  // `findingId(run.slug, ruleId ?? "no-rule", identity)`: the readable prefix and the identity's
+  // rule-level start (tool, rule, scope, repository) are made once per rule
+  const hashed: (string | number | undefined)[] =
+    fingerprint !== undefined
+      ? [path ?? "", "fingerprint", fingerprint]
+      : [path ?? "", "region", startLine, startColumn, endLine, endColumn, logical ?? ""];
   let secret: boolean | undefined;
   let secrets: readonly string[] | undefined;
   let message: string | undefined;
@@ -746,7 +740,7 @@ function locateResult(
     hashed.push("message", message);
   }
   return {
-    hash: stableHash(hashed),
+    hash: facts.hashIdentity(hashed),
     run,
     result,
     resultIndex,
@@ -758,7 +752,10 @@ function locateResult(
     physical,
     logical,
     path,
-    region,
+    startLine,
+    startColumn,
+    endLine,
+    endColumn,
     secret,
     secrets,
     message,
@@ -771,7 +768,8 @@ function resultWhere(run: RunInfo, resultIndex: number): string {
 
 /** Second pass over one located result: its finding draft, Id included. */
 function buildDraft(located: Located, scope: string | undefined): FindingDraft {
-  const { run, result, rule, ruleId, facts, kind, physical, logical, path, region } = located;
+  const { run, result, rule, ruleId, facts, kind, physical, logical, path } = located;
+  const region: Region = located;
   // Results without properties or taxa of their own take severity, confidence and CWEs from their rule.
   const resultProps = propertiesOf(result);
   const ruleOnly = resultProps === undefined;
@@ -876,7 +874,7 @@ function buildDraft(located: Located, scope: string | undefined): FindingDraft {
 
 /** What tells two located results with one Id apart (equal parts: the same issue). */
 function instanceOf(located: Located, draft: FindingDraft): IdentifiedDraft {
-  const { region } = located;
+  const region: Region = located;
   return {
     draft,
     instance: [
@@ -1103,7 +1101,7 @@ function locateAll(
       });
       return;
     }
-    const info = runInfo(run, runIndex, context.conversion.nowMs);
+    const info = runInfo(run, runIndex, context.conversion.nowMs, context.conversion.scope);
     for (let resultIndex = 0; resultIndex < results.length; resultIndex++) {
       const result: unknown = results[resultIndex];
       if (!isObject(result)) {

@@ -1,7 +1,8 @@
 /** Order and grouping of Ids for the SARIF and ZAP parsers (`sarif-ids.ts`), against a plain sort. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { groupById, groupByPrefixedId } from "../../../lambdas/core/parsers/sarif-ids.ts";
+import { stableHash } from "../../../lambdas/core/parsers/ids.ts";
+import { groupById, groupByPrefixedId, identityHasher } from "../../../lambdas/core/parsers/sarif-ids.ts";
 import { seededRandom } from "../../helpers/seeded-random.ts";
 
 interface Item {
@@ -103,5 +104,33 @@ describe("SARIF Id order", () => {
     );
     assert.deepEqual(shape(grouped), expected(items));
     assert.equal(grouped.length, 2);
+  });
+});
+
+describe("SARIF identity hashes", () => {
+  it("hashes a shared start plus the rest exactly as stableHash hashes the whole identity", () => {
+    const random = seededRandom(11);
+    const samples: (string | number | undefined)[] = [
+      "",
+      "a",
+      'q"uote\\',
+      "é🙂",
+      "\u0000\n",
+      0,
+      17,
+      3.5,
+      undefined,
+      "[1,2]",
+    ];
+    const pick = (): string | number | undefined => samples[Math.floor(random() * samples.length)];
+    for (let n = 0; n < 500; n++) {
+      const first = Array.from({ length: Math.floor(random() * 4) }, pick);
+      const rest = Array.from({ length: Math.floor(random() * 4) }, pick);
+      assert.equal(
+        identityHasher(first)(rest),
+        stableHash([...first, ...rest]),
+        JSON.stringify([first, rest]),
+      );
+    }
   });
 });
