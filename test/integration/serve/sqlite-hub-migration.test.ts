@@ -1,7 +1,8 @@
 /**
- * The local hub's SQLite file: schema version 4 (one key index in (account, Region, Id,
- * ProductArn) order; the resource side table indexed by (hash of the resource Id, UpdatedAt)) and
- * the migration of version 1, 2 and 3 files written by earlier releases.
+ * The local hub's SQLite file: schema version 5 (the findings' indexes start with a hub number
+ * instead of (account, Region); one key index in (hub, Id, product number) order; the resource
+ * side table indexed by (hash of the resource Id, UpdatedAt)) and the migration of version 1, 2,
+ * 3 and 4 files written by earlier releases.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -13,7 +14,7 @@ import {
   resourceIdHash,
   SqliteHubRepository,
 } from "../../../lambdas/adapters/local-hub/sqlite-repository.ts";
-import type { StoredFinding } from "../../../lambdas/core/hub/contracts.ts";
+import { findingKeyString, type StoredFinding } from "../../../lambdas/core/hub/contracts.ts";
 
 const KEY = {
   accountId: "123456789012",
@@ -74,6 +75,61 @@ const V3_DDL = V2_DDL.replace(
   )
   .replace("'schema_version', '2'", "'schema_version', '3'");
 
+/** Schema version 4 (the findings' indexes on (account, Region, ...)), frozen here to test the migration to version 5. */
+const V4_DDL = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE hubs (account_id TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account_id, region));
+CREATE TABLE product_subscriptions (account_id TEXT NOT NULL, region TEXT NOT NULL, product_arn TEXT NOT NULL, subscription_arn TEXT NOT NULL, PRIMARY KEY (account_id, region, product_arn));
+CREATE TABLE findings (
+  fid INTEGER PRIMARY KEY,
+  account_id TEXT NOT NULL, region TEXT NOT NULL, product_arn TEXT NOT NULL, id TEXT NOT NULL,
+  generator_id TEXT, aws_account_id TEXT, title TEXT, severity_label TEXT, record_state TEXT,
+  workflow_status TEXT, compliance_status TEXT, company_name TEXT, product_name TEXT,
+  created_at_ms INTEGER, updated_at_ms INTEGER, last_provider_update_ms INTEGER NOT NULL, doc TEXT NOT NULL
+);
+CREATE TABLE finding_resources (fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE, resource_id TEXT, resource_type TEXT, updated_at_ms INTEGER, resource_hash INTEGER);
+CREATE UNIQUE INDEX findings_key_v2 ON findings (account_id, region, id, product_arn);
+CREATE INDEX findings_expiry ON findings (account_id, region, last_provider_update_ms);
+CREATE INDEX findings_title ON findings (account_id, region, title);
+CREATE INDEX findings_created_at_ms ON findings (account_id, region, created_at_ms);
+CREATE INDEX findings_updated_at_ms ON findings (account_id, region, updated_at_ms);
+CREATE INDEX findings_generator_updated ON findings (account_id, region, generator_id, updated_at_ms);
+CREATE INDEX finding_resources_fid ON finding_resources (fid);
+CREATE INDEX finding_resources_hash_updated ON finding_resources (resource_hash, updated_at_ms);
+CREATE INDEX finding_resources_type ON finding_resources (resource_type);
+INSERT INTO meta (key, value) VALUES ('schema_version', '4');
+`;
+
+/** The v5 indexes of the findings table (the text key columns are no longer indexed). */
+const V5_INDEXES = [
+  "findings_key_v5",
+  "findings_expiry_v5",
+  "findings_title_v5",
+  "findings_created_at_ms_v5",
+  "findings_updated_at_ms_v5",
+  "findings_generator_v5",
+];
+const RETIRED_INDEXES = [
+  "findings_key",
+  "findings_id",
+  "findings_generator_id",
+  "findings_key_v2",
+  "findings_expiry",
+  "findings_title",
+  "findings_created_at_ms",
+  "findings_updated_at_ms",
+  "findings_generator_updated",
+];
+
+function schemaVersion(file: string): unknown {
+  const check = new Database(file, { readonly: true });
+  try {
+    return check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get();
+  } finally {
+    check.close();
+  }
+}
+
 function stored(title: string): StoredFinding {
   return {
     key: KEY,
@@ -116,7 +172,7 @@ describe("SQLite hub schema", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("creates new files with 32 KB pages, a single key index that starts with the Id, and GeneratorId indexed with UpdatedAt", () => {
+  it("creates new files with 32 KB pages, indexes that start with the hub number, a single key index (hub, Id, product number), and GeneratorId indexed with UpdatedAt", () => {
     const file = join(dir, "new.sqlite");
     new SqliteHubRepository({ file }).close();
     const db = new Database(file, { readonly: true });
@@ -126,8 +182,9 @@ describe("SQLite hub schema", () => {
       db.close();
     }
     const names = indexNames(file);
-    assert.ok(names.includes("findings_key_v2") && names.includes("findings_generator_updated"));
-    assert.ok(!names.includes("findings_key") && !names.includes("findings_id"));
+    assert.deepEqual(names.filter((n) => V5_INDEXES.includes(n)).sort(), [...V5_INDEXES].sort());
+    assert.ok(!names.some((n) => RETIRED_INDEXES.includes(n)));
+    assert.deepEqual(schemaVersion(file), { value: "5" });
   });
 
   it("migrates a version 1 file: keeps its findings, replaces the two key indexes, updates in place", () => {
@@ -157,16 +214,9 @@ describe("SQLite hub schema", () => {
       repo.close();
     }
     const names = indexNames(file);
-    assert.ok(names.includes("findings_key_v2") && names.includes("findings_generator_updated"));
-    assert.ok(!names.some((n) => ["findings_key", "findings_id", "findings_generator_id"].includes(n)));
-    const check = new Database(file, { readonly: true });
-    try {
-      assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
-        value: "4",
-      });
-    } finally {
-      check.close();
-    }
+    assert.ok(V5_INDEXES.every((n) => names.includes(n)));
+    assert.ok(!names.some((n) => RETIRED_INDEXES.includes(n)));
+    assert.deepEqual(schemaVersion(file), { value: "5" });
   });
 
   it("migrates a version 2 file: the resource side table gets its findings' UpdatedAt and the (resource Id, UpdatedAt) index", () => {
@@ -225,7 +275,7 @@ describe("SQLite hub schema", () => {
       assert.ok(names.includes("finding_resources_hash_updated"));
       assert.ok(!names.includes("finding_resources_id") && !names.includes("finding_resources_id_updated"));
       assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
-        value: "4",
+        value: "5",
       });
     } finally {
       check.close();
@@ -303,23 +353,143 @@ describe("SQLite hub schema", () => {
         names.includes("finding_resources_hash_updated") && !names.includes("finding_resources_id_updated"),
       );
       assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
-        value: "4",
+        value: "5",
       });
     } finally {
       check.close();
     }
   });
 
+  it("migrates a version 4 file: findings get hub and product numbers, are read and updated through the new indexes, hubs stay apart", () => {
+    const file = join(dir, "v4.sqlite");
+    const db = new Database(file);
+    db.exec(V4_DDL);
+    const other = { ...KEY, accountId: "210987654321", region: "eu-west-1" };
+    const otherProduct = "arn:aws:securityhub:us-east-1::product/aws/guardduty";
+    const updatedAtMs = Date.UTC(2026, 0, 1);
+    const insert = db.prepare(
+      "INSERT INTO findings (account_id, region, product_arn, id, generator_id, title, updated_at_ms, last_provider_update_ms, doc) VALUES (?, ?, ?, ?, 'rule-1', ?, ?, ?, ?)",
+    );
+    const rows: [typeof KEY, string][] = [
+      [KEY, "mine"],
+      [{ ...KEY, productArn: otherProduct }, "same Id, other product"],
+      [other, "other hub"],
+    ];
+    for (const [key, title] of rows) {
+      const finding = { ...stored(title), key };
+      insert.run(
+        key.accountId,
+        key.region,
+        key.productArn,
+        key.id,
+        title,
+        updatedAtMs,
+        updatedAtMs,
+        JSON.stringify(finding),
+      );
+    }
+    db.close();
+
+    const repo = new SqliteHubRepository({ file });
+    try {
+      const title = (key: typeof KEY) => repo.getFindings([key]).get(findingKeyString(key))?.finding.Title;
+      assert.equal(title(KEY), "mine");
+      assert.equal(title({ ...KEY, productArn: otherProduct }), "same Id, other product");
+      assert.equal(title(other), "other hub");
+      assert.equal(title({ ...other, region: "us-east-1" }), undefined);
+      const byRule = (key: typeof KEY) =>
+        [
+          ...repo.queryFindings({
+            accountId: key.accountId,
+            region: key.region,
+            constraints: [{ kind: "string", column: "generator_id", equals: ["rule-1"], prefixes: [] }],
+            expiredAtOrBeforeMs: 0,
+            order: { column: "updated_at_ms", descending: true },
+          }),
+        ]
+          .map((s) => s.finding.Title)
+          .sort();
+      assert.deepEqual(byRule(KEY), ["mine", "same Id, other product"]);
+      assert.deepEqual(byRule(other), ["other hub"]);
+      // An update finds the migrated row (no second row), and a new hub gets its own number.
+      repo.transaction(() => {
+        repo.getFindings([KEY]);
+        repo.putFindings([{ ...stored("updated"), key: KEY }]);
+      });
+      const third = { ...KEY, accountId: "333333333333" };
+      repo.putFindings([{ ...stored("third hub"), key: third }]);
+      assert.equal(repo.countFindings(), 4);
+      assert.equal(title(KEY), "updated");
+      assert.equal(title(third), "third hub");
+      assert.deepEqual(byRule(other), ["other hub"]);
+      assert.equal(repo.purgeExpired(other.accountId, other.region, updatedAtMs), 1);
+      assert.equal(repo.countFindings(), 3);
+    } finally {
+      repo.close();
+    }
+    const names = indexNames(file);
+    assert.ok(V5_INDEXES.every((n) => names.includes(n)));
+    assert.ok(!names.some((n) => RETIRED_INDEXES.includes(n)));
+    assert.deepEqual(schemaVersion(file), { value: "5" });
+    const check = new Database(file, { readonly: true });
+    try {
+      assert.equal((check.prepare("SELECT count(*) AS n FROM hub_numbers").get() as { n: number }).n, 3);
+      assert.equal(
+        (
+          check
+            .prepare("SELECT count(*) AS n FROM findings WHERE hub_no IS NULL OR product_no IS NULL")
+            .get() as {
+            n: number;
+          }
+        ).n,
+        0,
+      );
+    } finally {
+      check.close();
+    }
+  });
+
+  it("forgets a hub number assigned in a transaction that rolled back", () => {
+    const file = join(dir, "rollback.sqlite");
+    const repo = new SqliteHubRepository({ file });
+    const fresh = { ...KEY, accountId: "444444444444" };
+    try {
+      assert.throws(() =>
+        repo.transaction(() => {
+          repo.putFindings([{ ...stored("rolled back"), key: fresh }]);
+          throw new Error("abort");
+        }),
+      );
+      // A second hub takes the number the rolled-back one had; the first must not share it.
+      const second = { ...KEY, accountId: "555555555555" };
+      repo.putFindings([{ ...stored("second"), key: second }]);
+      repo.putFindings([{ ...stored("fresh"), key: fresh }]);
+      const titles = (key: typeof KEY) =>
+        [
+          ...repo.queryFindings({
+            accountId: key.accountId,
+            region: key.region,
+            constraints: [],
+            expiredAtOrBeforeMs: 0,
+          }),
+        ].map((s) => s.finding.Title);
+      assert.deepEqual(titles(second), ["second"]);
+      assert.deepEqual(titles(fresh), ["fresh"]);
+    } finally {
+      repo.close();
+    }
+  });
+
   it("refuses a file written by a newer schema version, naming the file and the versions", () => {
-    const file = join(dir, "v5.sqlite");
+    const file = join(dir, "v6.sqlite");
     const db = new Database(file);
     db.exec(
-      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '5');",
+      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '6');",
     );
     db.close();
     assert.throws(
       () => new SqliteHubRepository({ file }),
-      (error: Error) => error.message.includes(file) && /schema version 5/.test(error.message),
+      (error: Error) => error.message.includes(file) && /schema version 6/.test(error.message),
     );
   });
 });
