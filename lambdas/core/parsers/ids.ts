@@ -14,10 +14,19 @@ import * as crypto from "node:crypto";
 /** Characters kept in the readable part; everything else becomes `-`. */
 const UNSAFE_RE = /[^A-Za-z0-9._:@+=-]+/g;
 const READABLE_MAX = 200;
+/** A rule that `readableRule` returns unchanged: safe characters only, no `-` at either end. */
+const SLUG_RE = /^[A-Za-z0-9._:@+=](?:[A-Za-z0-9._:@+=-]*[A-Za-z0-9._:@+=])?$/;
 
 /** 32 hex digits of SHA-256 over the JSON encoding of `parts` (undefined → ""). */
 export function stableHash(parts: readonly (string | number | undefined)[]): string {
-  const normalized = parts.map((p) => (p === undefined ? "" : String(p)));
+  // the usual parts are all strings already: no copy of the array
+  let normalized: readonly (string | number | undefined)[] = parts;
+  for (let i = 0; i < parts.length; i++) {
+    if (typeof parts[i] !== "string") {
+      normalized = parts.map((p) => (p === undefined ? "" : String(p)));
+      break;
+    }
+  }
   return sha256Hex(JSON.stringify(normalized)).slice(0, 32);
 }
 
@@ -33,6 +42,8 @@ const sha256Hex: (text: string) => string =
 
 /** The readable slug of a rule: safe characters only, at most 200 of them. */
 export function readableRule(rule: string): string {
+  // the usual rule (a CVE id, a check id, the tool's name) is a slug already
+  if (rule.length <= READABLE_MAX && SLUG_RE.test(rule)) return rule;
   const slug = rule.replace(UNSAFE_RE, "-").replace(/^-+|-+$/g, "");
   return (slug === "" ? "rule" : slug).slice(0, READABLE_MAX);
 }

@@ -81,6 +81,17 @@ const PROTO = [0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f] as const;
 /** Hex digit lookup: 1 for 0-9, a-f, A-F. */
 const HEX = new Uint8Array(256);
 for (const c of "0123456789abcdefABCDEF") HEX[c.charCodeAt(0)] = 1;
+/** What a byte inside a JSON string is: `PLAIN` printable ASCII, or the end, an escape, a control character, non-ASCII. */
+const PLAIN = 0;
+const QUOTE = 1;
+const BACKSLASH = 2;
+const CONTROL = 3;
+const NON_ASCII_BYTE = 4;
+const STRING_BYTE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  STRING_BYTE[c] =
+    c < 0x20 ? CONTROL : c === 0x22 ? QUOTE : c === 0x5c ? BACKSLASH : c >= 0x80 ? NON_ASCII_BYTE : PLAIN;
+}
 /** Valid characters after a backslash, `u` apart. */
 const ESCAPE = new Uint8Array(256);
 for (const c of '"\\/bfnrt') ESCAPE[c.charCodeAt(0)] = 1;
@@ -121,10 +132,16 @@ class Scanner {
     const end = this.end;
     i++;
     for (;;) {
+      // the common run: printable ASCII
+      while (i < end && STRING_BYTE[b[i] as number] === PLAIN) i++;
       if (i >= end) throw WHOLE;
-      const c = b[i] as number;
-      if (c === CHAR.quote) return i + 1;
-      if (c === CHAR.backslash) {
+      const kind = STRING_BYTE[b[i] as number];
+      if (kind === QUOTE) return i + 1;
+      if (kind === NON_ASCII_BYTE) {
+        // the bytes were checked to be UTF-8 up front: a non-ASCII entry is decoded as UTF-8
+        this.flags |= NON_ASCII;
+        i++;
+      } else if (kind === BACKSLASH) {
         this.escaped = true;
         const e = b[i + 1] as number;
         if (ESCAPE[e] === 1) i += 2;
@@ -139,12 +156,7 @@ class Scanner {
             throw WHOLE;
           i += 6;
         } else throw WHOLE;
-      } else if (c < CHAR.space) throw WHOLE;
-      else {
-        // the bytes were checked to be UTF-8 up front: a non-ASCII entry is decoded as UTF-8
-        if (c >= 0x80) this.flags |= NON_ASCII;
-        i++;
-      }
+      } else throw WHOLE; // a raw control character: JSON.parse refuses it
     }
   }
 
