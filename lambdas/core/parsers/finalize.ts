@@ -147,6 +147,26 @@ function isNonBlankText(s: string): boolean {
 // One report carries one or two distinct times on every finding: remember the last few.
 const timestampMemo = new Map<string, string | undefined>();
 
+/**
+ * Drafts whose strings hold no control character (`markControlFree`): their walk skips the search
+ * for them, a regular-expression scan of every character of every string (~10 % of a Trivy
+ * finding's finalization).
+ */
+const CONTROL_FREE_DRAFTS = new WeakSet<object>();
+
+/**
+ * Tells the finalizer that no string of `draft` holds a control character (so none is an ANSI
+ * escape either), because the parser built it only from strings known to be clean — such as the
+ * entries of a split report that `isControlFreeEntry` vouches for — and its own constants. A wrong
+ * mark would let control characters through: mark only what is known.
+ */
+export function markControlFree(draft: FindingDraft): void {
+  CONTROL_FREE_DRAFTS.add(draft);
+}
+
+/** True while `sanitizeInPlace` walks a draft marked by `markControlFree`. */
+let controlFree = false;
+
 /** Upper bound of the JSON size of everything `sanitizeInPlace` visited since it was last reset. */
 let sizeBound = 0;
 
@@ -157,7 +177,7 @@ let sizeBound = 0;
  */
 export function sanitizeInPlace(value: unknown): unknown {
   if (typeof value === "string") {
-    const s = stripControl(value);
+    const s = controlFree ? value : stripControl(value);
     // ≤ 6 bytes of JSON per UTF-16 unit (`\u001f`), plus quotes and a separator
     sizeBound += s.length * 6 + 3;
     return isNonBlankText(s) ? s : undefined;
@@ -673,6 +693,7 @@ export function finalizeDraft(
   const passthrough = options.passthrough === true;
   const f: Json = {};
   sizeBound = 0;
+  controlFree = false;
   // Identity first (readable output and golden files); for scanner drafts with final values.
   if (passthrough) {
     for (const key of LEADING_KEYS) if (source[key] !== undefined) putSanitized(f, key, source[key]);
@@ -688,38 +709,43 @@ export function finalizeDraft(
   }
   // Scanner drafts carry Severity, Types, ... top-level; they move to FindingProviderFields below.
   const moved: Json = {};
-  for (const key of Object.keys(source)) {
-    if (LEADING_KEY_SET.has(key)) continue;
-    const value = source[key];
-    if (value === undefined) continue;
-    if (passthrough) {
-      if (SERVICE_OWNED_SET.has(key)) {
-        // counted as before, though it is not sent: the bound stays an upper bound either way
+  controlFree = CONTROL_FREE_DRAFTS.has(draft);
+  try {
+    for (const key of Object.keys(source)) {
+      if (LEADING_KEY_SET.has(key)) continue;
+      const value = source[key];
+      if (value === undefined) continue;
+      if (passthrough) {
+        if (SERVICE_OWNED_SET.has(key)) {
+          // counted as before, though it is not sent: the bound stays an upper bound either way
+          sizeBound += key.length * 6 + 4;
+          sanitizeInPlace(value);
+          continue;
+        }
+      } else if (PROVIDER_KEY_SET.has(key)) {
         sizeBound += key.length * 6 + 4;
-        sanitizeInPlace(value);
+        const v = sanitizeInPlace(value);
+        if (v !== undefined) moved[key] = v;
         continue;
       }
-    } else if (PROVIDER_KEY_SET.has(key)) {
+      if ((key === "FindingProviderFields" || key === "ProductFields") && isObject(value)) {
+        sizeBound += key.length * 6 + 4;
+        const copy = sanitizedCopy(value, key === "ProductFields");
+        if (copy !== undefined) f[key] = copy;
+        continue;
+      }
+      if (key === "__proto__") continue;
       sizeBound += key.length * 6 + 4;
-      const v = sanitizeInPlace(value);
-      if (v !== undefined) moved[key] = v;
-      continue;
+      let v = sanitizeInPlace(value);
+      if (v !== undefined && !passthrough) {
+        if (key === "FirstObservedAt" || key === "LastObservedAt") v = normalizeTimestamp(v);
+        else if (key === "CompanyName" && ctx.companyName !== undefined) v = ctx.companyName;
+        else if (key === "ProductName" && ctx.productName !== undefined) v = ctx.productName;
+      }
+      if (v !== undefined) f[key] = v;
     }
-    if ((key === "FindingProviderFields" || key === "ProductFields") && isObject(value)) {
-      sizeBound += key.length * 6 + 4;
-      const copy = sanitizedCopy(value, key === "ProductFields");
-      if (copy !== undefined) f[key] = copy;
-      continue;
-    }
-    if (key === "__proto__") continue;
-    sizeBound += key.length * 6 + 4;
-    let v = sanitizeInPlace(value);
-    if (v !== undefined && !passthrough) {
-      if (key === "FirstObservedAt" || key === "LastObservedAt") v = normalizeTimestamp(v);
-      else if (key === "CompanyName" && ctx.companyName !== undefined) v = ctx.companyName;
-      else if (key === "ProductName" && ctx.productName !== undefined) v = ctx.productName;
-    }
-    if (v !== undefined) f[key] = v;
+  } finally {
+    controlFree = false;
   }
   // what finalize adds below: names, ProductFields keys, a Title/Description fallback
   const bound = sizeBound + 16 * 1024;

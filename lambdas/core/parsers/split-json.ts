@@ -44,6 +44,11 @@ const WHOLE = new Whole();
 /** Entry flags. */
 const NON_ASCII = 1;
 const PROTO_KEY = 2;
+/**
+ * A string of the entry may hold a control character once decoded (`\b`, `\f`, any `\u` escape,
+ * DEL, or U+0080–U+009F): conservative, so an entry without it has none (see `isControlFreeEntry`).
+ */
+const MAY_CONTROL = 4;
 
 /** One split array: where its entries are, and which pattern found it. */
 interface SplitArray {
@@ -87,10 +92,21 @@ const QUOTE = 1;
 const BACKSLASH = 2;
 const CONTROL = 3;
 const NON_ASCII_BYTE = 4;
+const DEL = 5;
 const STRING_BYTE = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
   STRING_BYTE[c] =
-    c < 0x20 ? CONTROL : c === 0x22 ? QUOTE : c === 0x5c ? BACKSLASH : c >= 0x80 ? NON_ASCII_BYTE : PLAIN;
+    c < 0x20
+      ? CONTROL
+      : c === 0x22
+        ? QUOTE
+        : c === 0x5c
+          ? BACKSLASH
+          : c === 0x7f
+            ? DEL
+            : c >= 0x80
+              ? NON_ASCII_BYTE
+              : PLAIN;
 }
 /** Valid characters after a backslash, `u` apart. */
 const ESCAPE = new Uint8Array(256);
@@ -138,14 +154,22 @@ class Scanner {
       const kind = STRING_BYTE[b[i] as number];
       if (kind === QUOTE) return i + 1;
       if (kind === NON_ASCII_BYTE) {
-        // the bytes were checked to be UTF-8 up front: a non-ASCII entry is decoded as UTF-8
-        this.flags |= NON_ASCII;
+        // the bytes were checked to be UTF-8 up front: a non-ASCII entry is decoded as UTF-8;
+        // U+0080–U+009F (C1 controls) are C2 80 – C2 9F
+        this.flags |= b[i] === 0xc2 && (b[i + 1] as number) < 0xa0 ? NON_ASCII | MAY_CONTROL : NON_ASCII;
+        i++;
+      } else if (kind === DEL) {
+        this.flags |= MAY_CONTROL;
         i++;
       } else if (kind === BACKSLASH) {
         this.escaped = true;
         const e = b[i + 1] as number;
-        if (ESCAPE[e] === 1) i += 2;
-        else if (e === 0x75) {
+        if (ESCAPE[e] === 1) {
+          // \b and \f are control characters; \t, \n and \r are kept by the finalizer
+          if (e === 0x62 || e === 0x66) this.flags |= MAY_CONTROL;
+          i += 2;
+        } else if (e === 0x75) {
+          this.flags |= MAY_CONTROL;
           if (
             i + 5 >= end ||
             HEX[b[i + 2] as number] !== 1 ||
@@ -450,6 +474,19 @@ export function splitReport(
  * whole document, so an entry always parses; if one did not (a difference between the scan and
  * `JSON.parse`), `whole` reads the report whole and throws `parseReport`'s own error.
  */
+/** Object entries whose strings hold no control character (no `MAY_CONTROL` flag). */
+const CONTROL_FREE = new WeakSet<object>();
+
+/**
+ * True when `entry` was read by `splitReport` from an entry whose strings (keys and values) hold no
+ * control character — no ANSI escape either, which starts with one: the scan saw every byte of it.
+ * A parser that builds a draft only from such strings (and its own clean ones) may say so to the
+ * finalizer (`markControlFree`), which then does not search them again.
+ */
+export function isControlFreeEntry(entry: unknown): boolean {
+  return typeof entry === "object" && entry !== null && CONTROL_FREE.has(entry);
+}
+
 function* entriesOf(b: Buffer, split: SplitArray, whole: () => unknown): Generator<unknown> {
   const { starts, ends, flags } = split;
   for (let k = 0; k < starts.length; k++) {
@@ -464,6 +501,7 @@ function* entriesOf(b: Buffer, split: SplitArray, whole: () => unknown): Generat
     }
     // depth was checked by the scan; this only removes `__proto__` keys, as parseReport does
     if (flag & PROTO_KEY) inspectDocument("entry", value, Number.MAX_SAFE_INTEGER);
+    if ((flag & MAY_CONTROL) === 0 && typeof value === "object" && value !== null) CONTROL_FREE.add(value);
     yield value;
   }
 }

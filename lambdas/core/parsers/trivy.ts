@@ -23,6 +23,7 @@ import type {
   ReportParser,
   SplitReport,
 } from "./contracts.ts";
+import { markControlFree } from "./finalize.ts";
 import { findingId, generatorId } from "./ids.ts";
 import {
   asArray,
@@ -35,6 +36,8 @@ import {
 } from "./json-access.ts";
 import { codeResource, imageResource, withOther } from "./resources.ts";
 import { mapSeverity, type SeverityTable } from "./severity.ts";
+import { isControlFreeEntry } from "./split-json.ts";
+import { stripControl } from "./text.ts";
 
 /** Trivy severity → ASFF label (Trivy's `UNKNOWN` becomes INFORMATIONAL). */
 export const TRIVY_SEVERITY: SeverityTable = {
@@ -210,6 +213,8 @@ function putOther(other: Record<string, string>, key: string, value: string | un
 }
 
 // Hot path: a large image report has 100,000 of these, so it avoids spreads and temporary objects.
+// Every string of the draft comes from `v`, `scope`, `facts`, the Id recipe (safe characters and
+// hex), normalized dates or this file's constants: `trivyItems` relies on it (`markControlFree`).
 function vulnerabilityDraft(scope: Scope, facts: ResultFacts, v: JsonObject, vulnId: string): FindingDraft {
   const pkgType = facts.pkgType;
   const pkg = asString(v.PkgName) ?? asString(v.PkgID) ?? "unknown-package";
@@ -647,6 +652,14 @@ function missing(source: string, field: string, what: string, value: unknown): C
   };
 }
 
+/** True when no string in `value` (at any depth) holds a control character. */
+function controlFreeValue(value: unknown): boolean {
+  if (typeof value === "string") return stripControl(value) === value;
+  if (typeof value !== "object" || value === null) return true;
+  for (const item of Object.values(value)) if (!controlFreeValue(item)) return false;
+  return true;
+}
+
 /** The kinds of entries of a Trivy result; each is an array read one entry at a time. */
 const ENTRY_KINDS = ["Vulnerabilities", "Misconfigurations", "Secrets", "Licenses"] as const;
 
@@ -717,6 +730,7 @@ export function* trivyItems(
     ...(reportTime ? { reportTime } : {}),
     includePassed: context.options?.includePassed === true,
   };
+  const scopeClean = split !== undefined && controlFreeValue(scope.artifact) && controlFreeValue(resource);
   const results = asArray(report.Results);
   for (let i = 0; i < results.length; i++) {
     const item = results[i];
@@ -754,6 +768,9 @@ export function* trivyItems(
       continue;
     }
     const facts = resultFacts(scope, result);
+    // what every vulnerability draft of this result takes from outside its entry, checked once
+    const factsClean =
+      scopeClean && controlFreeValue([facts.where, facts.pkgType, facts.target, facts.other]);
     let j = -1;
     for (const entry of entriesOf(split, i, "Vulnerabilities", result)) {
       j++;
@@ -777,7 +794,10 @@ export function* trivyItems(
         yield { failure: bad };
         continue;
       }
-      yield { draft: vulnerabilityDraft(scope, facts, v, vulnId) };
+      const draft = vulnerabilityDraft(scope, facts, v, vulnId);
+      // built from the entry's strings, the facts above and constants only: see vulnerabilityDraft
+      if (factsClean && isControlFreeEntry(v)) markControlFree(draft);
+      yield { draft };
     }
     j = -1;
     for (const entry of entriesOf(split, i, "Misconfigurations", result)) {

@@ -16,10 +16,17 @@ import {
 } from "../../../lambdas/core/parsers/convert.ts";
 import { createRegistry } from "../../../lambdas/core/parsers/registry.ts";
 import { parseReport } from "../../../lambdas/core/parsers/safe-json.ts";
-import { type EntryArrayPattern, splitReport } from "../../../lambdas/core/parsers/split-json.ts";
+import {
+  type EntryArrayPattern,
+  isControlFreeEntry,
+  splitReport,
+} from "../../../lambdas/core/parsers/split-json.ts";
 import { trivyParser } from "../../../lambdas/core/parsers/trivy.ts";
 import { seededRandom } from "../../helpers/seeded-random.ts";
 import { fixedContext } from "./helpers.ts";
+
+/** A control character in serialized findings: raw (DEL, C1) or escaped by JSON.stringify. */
+const CONTROL_IN_JSON = /[\u007f-\u009f]|\\u00[01][0-9a-f]/i;
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures");
 const ctx = fixedContext();
@@ -297,6 +304,44 @@ describe("converting a report read in parts", () => {
     assert.ok(split.failures.some((f) => f.field === "Results[0].Vulnerabilities[3].PkgName"));
     const explicit = convertBoth(text, "trivy");
     assert.deepEqual(explicit.split, read);
+  });
+
+  it("still removes control characters and ANSI codes from entries that have them, and marks only clean entries", () => {
+    const dirty = [
+      "\u001b[31mred\u001b[0m",
+      "back\bspace",
+      "form\ffeed",
+      "del\u007f",
+      "nel\u0085",
+      "null\u0000",
+    ];
+    const text = trivy([
+      {
+        Target: "a",
+        Vulnerabilities: [
+          vuln(0),
+          ...dirty.map((d, i) => vuln(i + 1, { Title: d, Description: d, PkgName: `p${i}${d}` })),
+          vuln(9, { References: ["https://x.example/\u0080"] }),
+        ],
+      },
+    ]);
+    const { split, whole: read } = convertBoth(text);
+    assert.deepEqual(split, read);
+    assert.equal(split.findings.length, dirty.length + 2);
+    assert.doesNotMatch(JSON.stringify(split.findings), CONTROL_IN_JSON);
+    const parts = splitReport("r.json", text, TRIVY_PATTERNS);
+    const entries = [...(parts?.entries(["Results", 0, "Vulnerabilities"]) ?? [])];
+    assert.deepEqual(
+      entries.map((e) => isControlFreeEntry(e)),
+      [true, ...dirty.map(() => false), false],
+    );
+    // a control character in the report's own text (artifact name, target) is cleaned as well
+    const outer = trivy([{ Target: "a\u0007b", Vulnerabilities: [vuln(1)] }], {
+      ArtifactName: "app\u001b[1m",
+    });
+    const both = convertBoth(outer);
+    assert.deepEqual(both.split, both.whole);
+    assert.doesNotMatch(JSON.stringify(both.split.findings), /\\u00(07|1b)/);
   });
 
   it("reports an entry nested too deep with parseReport's JSON path", () => {
