@@ -13,7 +13,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { openLocalHub } from "../lambdas/adapters/local-hub/local-hub.ts";
 import type { BenchMetric } from "./lambda.bench.ts";
@@ -33,6 +33,14 @@ export async function localHubImportBenchMetrics(total = 100_000): Promise<Bench
   const caller = { accountId: BENCH_ACCOUNT, region: BENCH_REGION };
   const perTenth = total / 10;
   const tenths: number[] = [];
+  // Garbage-collection pauses of the main thread, summed per tenth (a pause is wall time the
+  // calls wait, whatever its CPU).
+  let gcMs = 0;
+  const gcTenths: number[] = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  gc.observe({ entryTypes: ["gc"] });
   let hubCpuUs = 0;
   let tenthStartUs = 0;
   const started = performance.now();
@@ -50,10 +58,15 @@ export async function localHubImportBenchMetrics(total = 100_000): Promise<Bench
         throw new Error(`import failed: ${JSON.stringify(response.FailedFindings?.[0])}`);
       if ((first + 100) % perTenth === 0) {
         tenths.push((hubCpuUs - tenthStartUs) / 1000 / (perTenth / 100));
+        // Observer callbacks run as tasks; the calls above only yield to microtasks.
+        await new Promise((resolve) => setImmediate(resolve));
+        gcTenths.push(gcMs / (perTenth / 100));
+        gcMs = 0;
         tenthStartUs = hubCpuUs;
       }
     }
   } finally {
+    gc.disconnect();
     await hub.close();
   }
   const wallMs = performance.now() - started;
@@ -63,6 +76,7 @@ export async function localHubImportBenchMetrics(total = 100_000): Promise<Bench
   process.stdout.write(
     `local hub (SQLite) import of ${total} findings in ${total / 100} calls: ${(hubCpuUs / total).toFixed(1)} µs of CPU per finding inside the hub (${(hubCpuUs / 1000 / (total / 100)).toFixed(1)} ms per call), wall ${(wallMs / 1000).toFixed(1)} s including building the requests, load average ${loadavg()[0]?.toFixed(1)}\n` +
       `CPU per call by tenth: ${tenths.map((v) => v.toFixed(1)).join(", ")} ms (last ÷ first ${((tenths.at(-1) ?? 0) / (tenths[0] ?? 1)).toFixed(2)})\n` +
+      `GC pauses per call by tenth: ${gcTenths.map((v) => v.toFixed(2)).join(", ")} ms\n` +
       `whole process, close included: ${(processCpuUs / total).toFixed(1)} µs of CPU per finding (${(processUsed.system / total).toFixed(1)} µs system), with building the requests and the WAL checkpoint worker (which runs beside the calls, so only part of its CPU falls inside them)\n`,
   );
   const perFinding = (msPerCall: number | undefined) => ((msPerCall ?? Number.NaN) * 1000) / 100;
