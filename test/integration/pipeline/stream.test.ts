@@ -13,8 +13,12 @@ import { openLocalHub } from "../../../lambdas/adapters/local-hub/local-hub.ts";
 import { LocalHubSink } from "../../../lambdas/adapters/local-target/local-hub-sink.ts";
 import { MemoryShadowStore } from "../../../lambdas/adapters/memory/memory-shadow-store.ts";
 import { DAY_MS } from "../../../lambdas/core/asff/limits.ts";
-import type { ConversionFailure } from "../../../lambdas/core/parsers/contracts.ts";
-import type { ConversionBatch } from "../../../lambdas/core/parsers/convert.ts";
+import type { ConversionContext, ConversionFailure } from "../../../lambdas/core/parsers/contracts.ts";
+import {
+  type ConversionBatch,
+  convertReport,
+  convertReportBatches,
+} from "../../../lambdas/core/parsers/convert.ts";
 import type { IncomingFinding } from "../../../lambdas/core/pipeline/plan.ts";
 import {
   type ImportChunk,
@@ -25,7 +29,7 @@ import {
 import { reportChunks } from "../../../lambdas/pipeline/report-chunks.ts";
 import { ManualClock } from "../../../lambdas/ports/clock.ts";
 import { seededRandom } from "../../helpers/seeded-random.ts";
-import { ACCOUNT, finding, keyOf, REGION } from "../../unit/pipeline/factories.ts";
+import { ACCOUNT, finding, keyOf, PRODUCT_ARN, REGION } from "../../unit/pipeline/factories.ts";
 import { hubState } from "./scenario.ts";
 
 const IDS = ["f0", "f1", "f2", "f3", "f4", "f5", "f6"];
@@ -218,6 +222,29 @@ describe("reportChunks", () => {
       chunks.flatMap((c) => c.findings.map((f) => f.source)),
       ["own", "own", "newest", "newest", "newest"],
     );
+  });
+
+  it("gets the report's own time from the last batch of convertReportBatches, as convertReport has it", () => {
+    const content = JSON.stringify({
+      SchemaVersion: 2,
+      CreatedAt: "2026-03-04T05:06:07Z",
+      ArtifactName: "app:1",
+      ArtifactType: "container_image",
+      Results: [
+        { Target: "t", Vulnerabilities: [{ VulnerabilityID: "CVE-2026-1", PkgName: "p", Severity: "LOW" }] },
+      ],
+    });
+    const ctx: ConversionContext = {
+      accountId: ACCOUNT,
+      region: REGION,
+      partition: "aws",
+      productArn: PRODUCT_ARN,
+      nowMs: Date.parse(day(0)),
+    };
+    const whole = convertReport({ source: "r.json", content }, ctx);
+    const batches = [...convertReportBatches({ source: "r.json", content }, ctx)];
+    assert.ok(whole.reportTime !== undefined);
+    assert.equal(batches.at(-1)?.reportTime, whole.reportTime);
   });
 
   it("turns an unreadable file into a conversion failure and dates an import of no readable report by the fallback", async () => {
