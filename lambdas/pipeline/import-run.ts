@@ -264,14 +264,10 @@ async function importChunks(
   const scopeRecords = new Map<string, ShadowRecord>();
   const lastScanMs = new Map<string, number>();
   let previousPair: { readonly accountId: string; readonly region: string } | undefined;
+  /** Consecutive findings nearly always share their pair: skip building its map key (and an await) again. */
+  const samePair = (p: { readonly accountId: string; readonly region: string }): boolean =>
+    previousPair !== undefined && p.accountId === previousPair.accountId && p.region === previousPair.region;
   const addPair = async (p: { readonly accountId: string; readonly region: string }): Promise<void> => {
-    // Consecutive findings nearly always share their pair: skip building its map key again.
-    if (
-      previousPair !== undefined &&
-      p.accountId === previousPair.accountId &&
-      p.region === previousPair.region
-    )
-      return;
     previousPair = p;
     const pairKey = `${p.accountId}/${p.region}`;
     if (scope === undefined || pairs.has(pairKey)) return;
@@ -283,7 +279,7 @@ async function importChunks(
     const ms = parseAsffTimestamp(record?.lastScanAt);
     if (ms !== undefined) lastScanMs.set(scopePairKey(p.accountId, p.region), ms);
   };
-  for (const target of input.scopeTargets ?? []) await addPair(target);
+  for (const target of input.scopeTargets ?? []) if (!samePair(target)) await addPair(target);
 
   // Shadows read by key (not ACTIVE in the scope), and the keys read without one.
   const looked = new Map<string, ShadowRecord | undefined>();
@@ -296,10 +292,10 @@ async function importChunks(
    * only turns the target RecordState to ARCHIVED, and a finding whose own RecordState equals an
    * ACTIVE shadow's in the same scope is ACTIVE there, which is never late.
    */
-  const settle = (c: KeyedIncoming, shadow: ShadowRecord): SettledUnchanged | undefined => {
+  const settle = (c: KeyedIncoming, hash: string, shadow: ShadowRecord): SettledUnchanged | undefined => {
     const findingScope = scope ?? shadow.scope;
     const recordState: RecordState = c.incoming.finding.RecordState === "ARCHIVED" ? "ARCHIVED" : "ACTIVE";
-    if (c.hash !== shadow.contentHash || recordState !== shadow.recordState || findingScope !== shadow.scope)
+    if (hash !== shadow.contentHash || recordState !== shadow.recordState || findingScope !== shadow.scope)
       return undefined;
     if (startMs - shadow.lastSentMs > refreshAgeMs) return undefined;
     return {
@@ -324,7 +320,7 @@ async function importChunks(
         if (unreadableTime.size > unreadable) {
           // Failed for its UpdatedAt but named by the import: its pair is reconciled too.
           const key = keyFailures[keyFailures.length - 1]?.key;
-          if (key !== undefined) await addPair(key);
+          if (key !== undefined && !samePair(key)) await addPair(key);
         }
         continue;
       }
@@ -332,7 +328,7 @@ async function importChunks(
     }
     const missing: FindingKey[] = [];
     for (const c of fresh) {
-      await addPair(c.key);
+      if (!samePair(c.key)) await addPair(c.key);
       if (!scopeRecords.has(c.keyString) && !looked.has(c.keyString)) {
         looked.set(c.keyString, undefined);
         missing.push(c.key);
@@ -343,10 +339,10 @@ async function importChunks(
     for (const c of fresh) {
       // A later duplicate in the same chunk may have replaced it already.
       if (latest.get(c.keyString) !== c) continue;
-      const hashed: KeyedIncoming = { ...c, hash: contentHash(c.incoming.finding) };
+      const hash = contentHash(c.incoming.finding);
       const shadow = shadowOf(c.keyString);
-      const settled = shadow === undefined || !settleEarly ? undefined : settle(hashed, shadow);
-      latest.set(c.keyString, settled ?? hashed);
+      const settled = shadow === undefined || !settleEarly ? undefined : settle(c, hash, shadow);
+      latest.set(c.keyString, settled ?? { ...c, hash });
     }
   }
 
