@@ -358,7 +358,8 @@ function walk(
       i = s.ws(keyEnd);
       if (b[i] !== CHAR.colon) throw WHOLE;
       i = s.ws(i + 1);
-      const next = active.filter((p) => (patterns[p] as EntryArrayPattern)[level] === key);
+      // `*` stands for array indexes only: an object key "*" is on no path
+      const next = key === "*" ? [] : active.filter((p) => (patterns[p] as EntryArrayPattern)[level] === key);
       if (next.length > 0) {
         i = walk(s, i, depth + 1, patterns, next, level + 1, [...path, key], splits, order);
       } else if (depth === 0) {

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import type { ReportParser, SplitReport } from "../../../lambdas/core/parsers/contracts.ts";
+import type { ParseItem, ReportParser, SplitReport } from "../../../lambdas/core/parsers/contracts.ts";
 import {
   type ConversionBatch,
   convertReport,
@@ -355,6 +355,53 @@ describe("converting a report read in parts", () => {
     assert.deepEqual(split, read);
     assert.equal(split.failures[0]?.rule, "maxDepth 64");
     assert.match(split.failures[0]?.field ?? "", /^\$\.Results\[0\]\.Vulnerabilities\[1\]\.Deep/);
+  });
+
+  it("reads a custom parser's entryArrays in parts when it is requested by name; `*` matches array indexes only", () => {
+    const seen: unknown[] = [];
+    const custom: ReportParser = {
+      name: "items",
+      detect: () => false,
+      parse: () => ({ drafts: [] }),
+      entryArrays: [["groups", "*", "items"]],
+      *parseSplit(report, context) {
+        const groups = (report.document as { groups: unknown }).groups;
+        const count = Array.isArray(groups) ? groups.length : 0;
+        for (let i = 0; i < count; i++) {
+          for (const item of report.entries(["groups", i, "items"]) ?? []) {
+            seen.push(item);
+            const step: ParseItem = {
+              draft: {
+                Id: `items/${String(item)}`,
+                GeneratorId: "items",
+                Title: String(item),
+                Description: "d",
+                Types: ["Software and Configuration Checks"],
+                Severity: { Label: "LOW" },
+                Resources: [{ Type: "Other", Id: "r" }],
+              },
+            };
+            yield step;
+          }
+        }
+        void context;
+      },
+    };
+    const registry = createRegistry([custom]);
+    const result = convertReport(
+      { source: "r.json", content: '{"groups":[{"items":["a","b"]},{"items":["c"]}]}', format: "items" },
+      ctx,
+      registry,
+    );
+    assert.deepEqual(seen, ["a", "b", "c"]);
+    assert.equal(result.findings.length, 3);
+    const star = splitReport("r.json", '{"groups":{"*":{"items":["a"]}}}', custom.entryArrays ?? []);
+    assert.deepEqual(star?.document, { groups: { "*": { items: ["a"] } } });
+    assert.throws(
+      () => createRegistry([{ ...custom, name: "broken", parseSplit: undefined }]),
+      /entryArrays needs parseSplit/,
+    );
+    assert.throws(() => createRegistry([{ ...custom, name: "empty", entryArrays: [[]] }]), /entryArrays/);
   });
 
   it("lets auto-detection see the whole document when a custom parser is registered", () => {
