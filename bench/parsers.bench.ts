@@ -1,8 +1,9 @@
 /**
  * Benchmark: a synthetic Trivy JSON report with 100,000 vulnerabilities (~1.3 KB each, like real
  * Trivy output with descriptions, CVSS and references) → the whole conversion from the report's
- * bytes: UTF-8 decode, JSON.parse, depth/`__proto__` inspection, detection, the Trivy parser,
- * finalize (sanitize, fit to limits, size check) and ASFF validation. Prints findings/s, the ratio
+ * bytes: the validating scan that splits the report into entries (UTF-8, grammar, depth,
+ * `__proto__`; `split-json.ts`), `JSON.parse` of the envelope and of each entry as it is read,
+ * detection, the Trivy parser, finalize (sanitize, fit to limits, size check) and ASFF validation. Prints findings/s, the ratio
  * to `JSON.parse` of the same text in the same process (the floor), both in wall-clock and CPU
  * time, and peak RSS. Targets (issue 3): ≥ 50,000 findings/s on one core; ≤ 5× the JSON.parse time.
  *
