@@ -6,7 +6,14 @@
 import type { Remediation, Resource, SeverityLabel, Vulnerability } from "@aws-sdk/client-securityhub";
 import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
 import { InputError } from "../errors.ts";
-import type { ConversionFailure, FindingDraft, ParseContext, ParseItem, ReportParser } from "./contracts.ts";
+import type {
+  ConversionFailure,
+  FindingDraft,
+  ParseContext,
+  ParseItem,
+  ReportParser,
+  SplitReport,
+} from "./contracts.ts";
 import { generatorId, readableRule } from "./ids.ts";
 import { isSecretPropertyName } from "./redact.ts";
 import { groupByPrefixedId, type IdentifiedDraft, identityHasher, resolveCollision } from "./sarif-ids.ts";
@@ -978,13 +985,14 @@ export function* sarifItems(
   document: unknown,
   context: ParseContext,
   options: SarifParserOptions = {},
+  split?: SplitReport,
 ): Generator<ParseItem, void, undefined> {
   const settings: Required<SarifParserOptions> = {
     includePassed: options.includePassed ?? context.options?.includePassed ?? false,
     inactiveResults: options.inactiveResults ?? "skip",
   };
   const failures: ConversionFailure[] = [];
-  const located = locateAll(document, context, settings, failures);
+  const located = locateAll(document, context, settings, failures, split);
   for (const failure of failures) yield { failure };
   const scope = context.conversion.scope;
   for (const entry of groupByPrefixedId(located, idPrefixOf, hashOf)) {
@@ -1034,12 +1042,17 @@ function unconvertible(source: string, at: string, error: unknown): ConversionFa
   };
 }
 
-/** The first pass: checks the log's shape and locates every result of every run. */
+/**
+ * The first pass: checks the log's shape and locates every result of every run. With `split`, a
+ * run's results come one at a time from the report read in parts (`entryArrays`); the document then
+ * holds an empty array in their place.
+ */
 function locateAll(
   document: unknown,
   context: ParseContext,
   settings: Required<SarifParserOptions>,
   failures: ConversionFailure[],
+  split: SplitReport | undefined,
 ): Located[] {
   const source = context.source;
   if (!isObject(document)) {
@@ -1102,10 +1115,11 @@ function locateAll(
       return;
     }
     const info = runInfo(run, runIndex, context.conversion.nowMs, context.conversion.scope);
-    for (let resultIndex = 0; resultIndex < results.length; resultIndex++) {
-      const result: unknown = results[resultIndex];
+    let resultIndex = 0;
+    for (const result of split?.entries(["runs", runIndex, "results"]) ?? results) {
+      const index = resultIndex++;
       if (!isObject(result)) {
-        const at = resultWhere(info, resultIndex);
+        const at = resultWhere(info, index);
         failures.push({
           source,
           field: at,
@@ -1115,11 +1129,11 @@ function locateAll(
         continue;
       }
       try {
-        const item = locateResult(result, info, resultIndex, context, settings, failures);
+        const item = locateResult(result, info, index, context, settings, failures);
         if (item) located.push(item);
       } catch (error) {
         // a bug on one odd result must not lose the rest of the log; the failure names it
-        failures.push(unconvertible(source, resultWhere(info, resultIndex), error));
+        failures.push(unconvertible(source, resultWhere(info, index), error));
       }
     }
   });
@@ -1139,6 +1153,9 @@ export function createSarifParser(options: SarifParserOptions = {}): ReportParse
     detect: isSarifLog,
     parse: (document, context) => parseSarif(document, context, options),
     parseItems: (document, context) => sarifItems(document, context, options),
+    // a large log is read result by result (each parsed when the first pass reaches it)
+    entryArrays: [["runs", "*", "results"]],
+    parseSplit: (report, context) => sarifItems(report.document, context, options, report),
   };
 }
 
