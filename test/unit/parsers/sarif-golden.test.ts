@@ -10,6 +10,7 @@ import { validateFinding } from "../../../lambdas/core/asff/validate.ts";
 import type { ConversionContext, ReportParser } from "../../../lambdas/core/parsers/contracts.ts";
 import { finalizeDrafts } from "../../../lambdas/core/parsers/finalize.ts";
 import { sarifParser } from "../../../lambdas/core/parsers/sarif.ts";
+import { splitReport } from "../../../lambdas/core/parsers/split-json.ts";
 import { zapParser } from "../../../lambdas/core/parsers/zap.ts";
 
 const CONTEXT: ConversionContext = {
@@ -52,8 +53,58 @@ function golden(parser: ReportParser, dir: string, ext: string): void {
   }
 }
 
+/** The parser's drafts and failures for `text` read in parts (`entryArrays` + `parseSplit`). */
+function parseInParts(text: string, source: string) {
+  const split = splitReport(source, text, sarifParser.entryArrays ?? []);
+  assert.ok(split !== undefined, `${source} is read in parts`);
+  const drafts: unknown[] = [];
+  const failures: unknown[] = [];
+  for (const item of sarifParser.parseSplit?.(split, { source, conversion: CONTEXT }) ?? []) {
+    if (item.failure !== undefined) failures.push(item.failure);
+    else drafts.push(item.draft);
+  }
+  return { drafts, failures };
+}
+
 describe("SARIF golden files", () => {
   golden(sarifParser, "test/fixtures/sarif", ".sarif");
+
+  it("reads every fixture in parts (result by result) to the same drafts as the whole document", () => {
+    for (const file of readdirSync("test/fixtures/sarif").filter((f) => f.endsWith(".sarif"))) {
+      const text = readFileSync(join("test/fixtures/sarif", file), "utf8");
+      const whole = sarifParser.parse(JSON.parse(text), { source: file, conversion: CONTEXT });
+      assert.deepEqual(
+        parseInParts(text, file),
+        { drafts: whole.drafts, failures: whole.failures ?? [] },
+        file,
+      );
+    }
+  });
+
+  it("reads bad results in parts to the same failures as the whole document", () => {
+    const log = {
+      version: "2.1.0",
+      runs: [
+        {
+          tool: { driver: { name: "demo", rules: [{ id: "R1" }] } },
+          results: [7, { ruleIndex: 9, message: {} }],
+        },
+        { tool: {}, results: [] },
+        {
+          tool: { driver: { name: "demo" } },
+          results: [{ ruleId: "R1", message: { text: "x" }, __proto__: { polluted: true } }, null],
+        },
+      ],
+    };
+    const text = JSON.stringify(log).replace(
+      '"results":[{"ruleId"',
+      '"results":[{"__proto__":{"x":1},"ruleId"',
+    );
+    const whole = sarifParser.parse(JSON.parse(text), { source: "bad.sarif", conversion: CONTEXT });
+    const parts = parseInParts(text, "bad.sarif");
+    assert.equal(parts.failures.length, 4);
+    assert.deepEqual(parts, { drafts: whole.drafts, failures: whole.failures ?? [] });
+  });
 
   it("never lets gitleaks' matched secret or commit metadata reach a finding", () => {
     const { findings } = convert(sarifParser, "test/fixtures/sarif/gitleaks-simple.sarif");
