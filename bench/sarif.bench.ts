@@ -1,8 +1,9 @@
 /**
  * Benchmark: a synthetic SARIF log with 100,000 results (a CodeQL-like run with 200 rules over 5,000
- * files) → the whole conversion from the log's bytes (decode, JSON.parse, inspection, detection,
- * the SARIF parser, finalize and ASFF validation), with `JSON.parse` of the same text in the same
- * process as the floor. The harness, the two measured paths (`batches`: streamed
+ * files) → the whole conversion from the log's bytes (the log is read result by result: one
+ * validating scan, detection, each result decoded and `JSON.parse`d as the SARIF parser reaches it;
+ * then finalize and ASFF validation), with `JSON.parse` of the whole text in the same process as
+ * the floor. The harness, the two measured paths (`batches`: streamed
  * `convertReportBatches`; `whole`: `convertReport`) and the printed figures are those of
  * `bench/parsers.bench.ts`. Targets (issue 3): ≥ 50,000 findings/s on one core; ≤ 5× JSON.parse.
  *
