@@ -12,11 +12,17 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { BatchImportFindingsResponse, BatchUpdateFindingsResponse } from "@aws-sdk/client-securityhub";
-import type { Caller, LocalHubApi, OperationName } from "../adapters/local-hub/api.ts";
+import type { Caller, ImportCallInfo, LocalHubApi, OperationName } from "../adapters/local-hub/api.ts";
 import { type OpenLocalHubOptions, openLocalHub } from "../adapters/local-hub/local-hub.ts";
 import { systemClock } from "../adapters/system-clock.ts";
-import { IMPORT_BURST, IMPORT_RATE_PER_SECOND, MAX_IMPORT_REQUEST_BYTES } from "../core/asff/limits.ts";
+import {
+  IMPORT_BURST,
+  IMPORT_RATE_PER_SECOND,
+  MAX_FINDING_BYTES,
+  MAX_IMPORT_REQUEST_BYTES,
+} from "../core/asff/limits.ts";
 import { HubApiError } from "../core/hub/contracts.ts";
+import { jsonTextBytesBound } from "../core/hub/import.ts";
 import { type BucketLimits, TokenBucket } from "../core/pipeline/token-bucket.ts";
 import type { Clock } from "../ports/clock.ts";
 import { FaultInjector, parseFault } from "./faults.ts";
@@ -126,7 +132,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function parseJsonObject(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
+  return parseJsonBody(body).value;
+}
+
+/**
+ * Parses a request body; `text` is the decoded JSON text ("" for an empty body). The body is valid
+ * UTF-8 when this returns, so its byte length is the UTF-8 size of `text`.
+ */
+function parseJsonBody(body: Buffer): { value: Record<string, unknown>; text: string } {
+  if (body.length === 0) return { value: {}, text: "" };
   // Decoding would silently turn invalid bytes into U+FFFD and store altered findings: refuse them.
   if (!isUtf8(body)) {
     throw new HubApiError(
@@ -136,8 +150,9 @@ function parseJsonObject(body: Buffer): Record<string, unknown> {
     );
   }
   let value: unknown;
+  const text = body.toString("utf8");
   try {
-    value = JSON.parse(body.toString("utf8"));
+    value = JSON.parse(text);
   } catch (error) {
     throw new HubApiError(
       "InvalidInputException",
@@ -148,7 +163,18 @@ function parseJsonObject(body: Buffer): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new HubApiError("InvalidInputException", 400, "Request body must be a JSON object");
   }
-  return value as Record<string, unknown>;
+  return { value: value as Record<string, unknown>, text };
+}
+
+/**
+ * What the engine may use of the raw body of a BatchImportFindings call: its byte size (the 6 MB
+ * rule) and, when the body is small enough for it to matter, a proven bound on every finding's
+ * JSON size so the engine need not stringify each one for the 240 KB rule. The findings reach the
+ * engine exactly as `JSON.parse` built them (URI members only add top-level keys).
+ */
+function importCallInfo(raw: Buffer, text: string): ImportCallInfo {
+  if (raw.length > MAX_FINDING_BYTES) return { requestBytes: raw.length };
+  return { requestBytes: raw.length, findingBytesBound: jsonTextBytesBound(text, raw.length) };
 }
 
 /** The body is JSON of unknown shape: the hub (the engine) validates it, so it is passed on as is. */
@@ -157,15 +183,11 @@ async function dispatch(
   operation: OperationName,
   body: Record<string, unknown>,
   caller: Caller,
-  requestBytes?: number,
+  importInfo: ImportCallInfo = {},
 ): Promise<unknown> {
   switch (operation) {
     case "BatchImportFindings":
-      return hub.batchImportFindings(
-        body as never,
-        caller,
-        requestBytes === undefined ? {} : { requestBytes },
-      );
+      return hub.batchImportFindings(body as never, caller, importInfo);
     case "BatchUpdateFindings":
       return hub.batchUpdateFindings(body as never, caller);
     case "GetFindings":
@@ -198,7 +220,7 @@ async function dispatchWithFindingFaults(
   operation: OperationName,
   body: Record<string, unknown>,
   caller: Caller,
-  requestBytes: number,
+  importInfo: ImportCallInfo,
 ): Promise<unknown> {
   const listName =
     operation === "BatchImportFindings"
@@ -208,11 +230,11 @@ async function dispatchWithFindingFaults(
         : "";
   const list = listName === "" ? undefined : body[listName];
   if (!Array.isArray(list) || list.length === 0 || faults.list().length === 0) {
-    return dispatch(hub, operation, body, caller, requestBytes);
+    return dispatch(hub, operation, body, caller, importInfo);
   }
   const ids = list.map(findingIdOf).filter((id): id is string => id !== undefined);
   const failures = faults.forFindings(operation as "BatchImportFindings" | "BatchUpdateFindings", ids);
-  if (failures.size === 0) return dispatch(hub, operation, body, caller, requestBytes);
+  if (failures.size === 0) return dispatch(hub, operation, body, caller, importInfo);
   const kept = list.filter((item) => !failures.has(findingIdOf(item) ?? "\u0000"));
   const failedItems = list.filter((item) => failures.has(findingIdOf(item) ?? "\u0000"));
   if (operation === "BatchImportFindings") {
@@ -343,7 +365,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         region: scope?.region ?? defaultRegion,
       };
       const raw = await readBody(req, maxBodyBytes);
-      const body = { ...parseJsonObject(raw), ...route.uriMembers };
+      const parsed = parseJsonBody(raw);
+      const body = { ...parsed.value, ...route.uriMembers };
       if (!takeQuota(caller, route.operation)) {
         throw new HubApiError("TooManyRequestsException", 429, "Too Many Requests");
       }
@@ -366,7 +389,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         return;
       }
       if (decision.kind === "error") throw decision.error;
-      const result = await dispatchWithFindingFaults(hub, faults, route.operation, body, caller, raw.length);
+      const importInfo =
+        route.operation === "BatchImportFindings"
+          ? importCallInfo(raw, parsed.text)
+          : { requestBytes: raw.length };
+      const result = await dispatchWithFindingFaults(hub, faults, route.operation, body, caller, importInfo);
       sendJson(res, 200, result, requestId);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {

@@ -29,6 +29,8 @@ export interface Caller {
 export interface ImportCallInfo {
   /** Size of the HTTP body in bytes, so the 6 MB rule is checked on the real bytes. */
   readonly requestBytes?: number;
+  /** Proven upper bound on every finding's UTF-8 JSON size (`ImportOptions.findingBytesBound`). */
+  readonly findingBytesBound?: number;
 }
 
 /** The Security Hub operations the local hub implements. Whole-request errors are thrown as `HubApiError`. */

@@ -259,12 +259,7 @@ export class LocalHub implements LocalHubApi {
       const ctx = this.#context(caller, hub, nowMs);
       this.#purge(caller, nowMs);
       const stored = this.#repo.getFindings(importKeys(body, ctx));
-      const outcome = batchImportFindings(
-        body,
-        stored,
-        ctx,
-        info.requestBytes === undefined ? {} : { requestBytes: info.requestBytes },
-      );
+      const outcome = batchImportFindings(body, stored, ctx, info);
       this.#repo.putFindings(outcome.writes);
       return outcome;
     });

@@ -46,6 +46,38 @@ export const IMPORT_ERROR_CODES = {
 export interface ImportOptions {
   /** Size of the HTTP request body in bytes; defaults to the UTF-8 size of `JSON.stringify(request)`. */
   readonly requestBytes?: number;
+  /**
+   * A number proven ≥ the UTF-8 size of `JSON.stringify(entry)` for every entry of `Findings`
+   * (see {@link jsonTextBytesBound}). When it is ≤ 240 KB no entry can exceed the limit, so the
+   * per-entry size computation (a stringify of each finding) is skipped; the answer is identical.
+   */
+  readonly findingBytesBound?: number;
+}
+
+/** Digits followed by an exponent, or a run of 16 digits: the number literals that may grow. */
+const GROWING_NUMBER_RE = /[0-9](?:[eE][+-]?[0-9]|[0-9]{15})/g;
+
+/**
+ * Upper bound on the UTF-8 size of `JSON.stringify(v)` for every value `v` inside
+ * `JSON.parse(text)` (the whole value included), given `utf8Bytes` = the UTF-8 size of `text`.
+ *
+ * Why it bounds: stringify drops whitespace and duplicate keys, and writes each string character
+ * in its shortest legal form (raw UTF-8, or `\n`-style / `\uXXXX` escapes only for `"`, `\` and
+ * control characters, which the input must already escape at least as long). Numbers are written
+ * in the shortest round-trip form, which is never longer than the literal except in two cases:
+ * an exponent literal (`1e20` → `100000000000000000000`, at most +17 bytes) and an integer of
+ * 16+ digits that rounds up to the next power of ten (`9999999999999999` → `10000000000000000`,
+ * +1). Both match {@link GROWING_NUMBER_RE} (matches inside strings only over-count), and each
+ * match is charged 17 bytes.
+ */
+export function jsonTextBytesBound(
+  text: string,
+  utf8Bytes: number = Buffer.byteLength(text, "utf8"),
+): number {
+  let bound = utf8Bytes;
+  GROWING_NUMBER_RE.lastIndex = 0;
+  while (GROWING_NUMBER_RE.exec(text) !== null) bound += 17;
+  return bound;
 }
 
 /** Security Hub's decision for one well-formed finding, before merging. */
@@ -354,8 +386,12 @@ export function applyProviderFinding(
 }
 
 /** Why a single entry fails, in the issue's order: size, access, schema, identity. */
-function entryFailure(entry: unknown, ctx: HubContext): { code: string; message: string } | undefined {
-  const size = findingSize(entry);
+function entryFailure(
+  entry: unknown,
+  ctx: HubContext,
+  checkSize: boolean,
+): { code: string; message: string } | undefined {
+  const size = checkSize ? findingSize(entry) : 0;
   if (size > MAX_FINDING_BYTES) {
     return {
       code: IMPORT_ERROR_CODES.FindingSizeExceeded,
@@ -414,6 +450,10 @@ export function batchImportFindings(
 ): BatchImportResult {
   const findings = checkImportRequest(request, options);
   authorizeImport(findings, ctx);
+  // A proven bound within the limit means no entry can exceed it: skip stringifying each one.
+  const checkSize = !(
+    options.findingBytesBound !== undefined && options.findingBytesBound <= MAX_FINDING_BYTES
+  );
 
   const current = new Map<string, StoredFinding>();
   const writes = new Map<string, StoredFinding>();
@@ -423,7 +463,7 @@ export function batchImportFindings(
 
   findings.forEach((entry, index) => {
     const key = importKeyOf(entry, ctx);
-    const failure = entryFailure(entry, ctx);
+    const failure = entryFailure(entry, ctx, checkSize);
     if (failure || !key) {
       const code = failure?.code ?? IMPORT_ERROR_CODES.InvalidInput;
       const message = failure?.message ?? "Finding does not adhere to Amazon Finding Format.";

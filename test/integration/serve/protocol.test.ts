@@ -75,6 +75,39 @@ describe("serve: protocol", () => {
     assert.equal(res.headers.get("x-amzn-errortype"), "RequestEntityTooLargeException");
   });
 
+  it("fails a finding that number literals grow past 240 KB although the whole body is under it", async () => {
+    // 10,000 × `1e20` is 50 KB of body text but 220 KB of JSON once parsed and written back, and
+    // `9999999999999999` (16 bytes) is written back as 10000000000000000 (17): the size bound
+    // serve hands the engine must charge both, or the 240 KB check would be skipped.
+    const auth = `AWS4-HMAC-SHA256 Credential=${ACCOUNT}/20240101/us-east-1/securityhub/aws4_request, SignedHeaders=host, Signature=0`;
+    const send = async (id: string, numbers: string, titleChars: number) => {
+      const text = JSON.stringify({
+        Findings: [makeFinding(ACCOUNT, id, { Title: "t".repeat(titleChars) })],
+      });
+      const body = text.replace(`"Id":"${id}"`, `"Id":"${id}","Numbers":[${numbers}]`);
+      assert.ok(Buffer.byteLength(body) < 240 * 1024, "the body is under 240 KB");
+      const parsed = JSON.parse(body) as { Findings: unknown[] };
+      assert.ok(Buffer.byteLength(JSON.stringify(parsed.Findings[0])) > 240 * 1024, "the finding is over");
+      const res = await fetch(`${serve.url}/findings/import`, {
+        method: "POST",
+        body,
+        headers: { authorization: auth, "content-type": "application/json" },
+      });
+      assert.equal(res.status, 200);
+      return (await res.json()) as { FailedFindings: Array<{ Id: string; ErrorCode: string }> };
+    };
+    const exp = await send("grown-exp", Array(10_000).fill("1e20").join(","), 30_000);
+    assert.deepEqual(
+      exp.FailedFindings.map((f) => [f.Id, f.ErrorCode]),
+      [["grown-exp", "FindingSizeExceeded"]],
+    );
+    const nines = await send("grown-nines", Array(14_000).fill("9999999999999999").join(","), 10);
+    assert.deepEqual(
+      nines.FailedFindings.map((f) => [f.Id, f.ErrorCode]),
+      [["grown-nines", "FindingSizeExceeded"]],
+    );
+  });
+
   it("takes the Region from the SigV4 credential scope and keeps state per Region", async () => {
     const west = serve.client({ region: "us-west-2" });
     const east = serve.client({ region: "ap-southeast-2" });
