@@ -10,10 +10,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import { describeError } from "../../core/errors.ts";
 import type { ConversionContext, ConversionFailure } from "../../core/parsers/contracts.ts";
-import { convertReport } from "../../core/parsers/convert.ts";
+import { convertReportBatches } from "../../core/parsers/convert.ts";
 import type { createRegistry } from "../../core/parsers/registry.ts";
 import {
   CONVERSION_OPTIONS,
@@ -25,7 +24,6 @@ import type { CliCommand, CliIo } from "../io.ts";
 
 type ConversionRegistry = ReturnType<typeof createRegistry>;
 
-/** The account used when `--account` is not given (documented AWS example account). */
 /** At most this many failures of one report are listed on stderr; the rest are counted. */
 const MAX_LISTED_FAILURES = 50;
 
@@ -97,7 +95,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
     io.stderr.write(`shadowhub convert: ${describeError(error)}\n`);
     return 2;
   }
-  const all: AwsSecurityFinding[] = [];
+  // Findings are written batch by batch as the report is converted, so a 100,000-finding report
+  // is never held whole; the array form is printed exactly as `JSON.stringify(all, null, 2)`.
+  const output = values.ndjson ? ndjsonWriter(io) : arrayWriter(io);
   let failed = false;
   for (const path of positionals) {
     let content: Uint8Array;
@@ -110,28 +110,63 @@ async function run(args: string[], io: CliIo): Promise<number> {
       failed = true;
       continue;
     }
-    const result = convertReport({ source: path, content, format: values.format ?? "auto" }, ctx, registry, {
-      includePassed: values["include-passed"] === true,
-      overrideIdentity: values["override-identity"] === true,
-    });
+    const batches = convertReportBatches(
+      { source: path, content, format: values.format ?? "auto" },
+      ctx,
+      registry,
+      {
+        includePassed: values["include-passed"] === true,
+        overrideIdentity: values["override-identity"] === true,
+      },
+    );
     // Listed up to a cap: a small hostile report can hold a million bad items, and a line for
     // each would turn a 3 MB file into hundreds of MB of stderr.
-    for (const failure of result.failures.slice(0, MAX_LISTED_FAILURES))
-      io.stderr.write(formatFailure(failure));
-    if (result.failures.length > MAX_LISTED_FAILURES) {
+    let failures = 0;
+    for (const batch of batches) {
+      for (const failure of batch.failures) {
+        if (failures < MAX_LISTED_FAILURES) io.stderr.write(formatFailure(failure));
+        failures++;
+      }
+      for (const finding of batch.findings) output.write(finding);
+    }
+    if (failures > MAX_LISTED_FAILURES) {
       io.stderr.write(
-        `shadowhub convert: ${path}: … and ${result.failures.length - MAX_LISTED_FAILURES} more failures (${result.failures.length} in all)\n`,
+        `shadowhub convert: ${path}: … and ${failures - MAX_LISTED_FAILURES} more failures (${failures} in all)\n`,
       );
     }
-    if (result.failures.length > 0) failed = true;
-    if (values.ndjson) {
-      for (const finding of result.findings) io.stdout.write(`${JSON.stringify(finding)}\n`);
-    } else {
-      all.push(...result.findings);
-    }
+    if (failures > 0) failed = true;
   }
-  if (!values.ndjson) io.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+  output.end();
   return failed ? 1 : 0;
+}
+
+/** Where converted findings go, one at a time. */
+interface FindingWriter {
+  write(finding: unknown): void;
+  end(): void;
+}
+
+function ndjsonWriter(io: CliIo): FindingWriter {
+  return { write: (finding) => io.stdout.write(`${JSON.stringify(finding)}\n`), end: () => undefined };
+}
+
+/**
+ * One JSON array, byte for byte what `JSON.stringify(findings, null, 2)` prints: each element is
+ * its own two-space-indented JSON shifted right by two spaces (a JSON text holds no raw newline
+ * inside a string, so every newline is a line break of the layout).
+ */
+function arrayWriter(io: CliIo): FindingWriter {
+  let count = 0;
+  return {
+    write(finding) {
+      const text = JSON.stringify(finding, null, 2).replaceAll("\n", "\n  ");
+      io.stdout.write(`${count === 0 ? "[\n  " : ",\n  "}${text}`);
+      count++;
+    },
+    end() {
+      io.stdout.write(count === 0 ? "[]\n" : "\n]\n");
+    },
+  };
 }
 
 const OPTIONS = {

@@ -32,6 +32,42 @@ async function run(args: string[], env: Record<string, string> = {}) {
 }
 
 describe("shadowhub convert", () => {
+  it("streams a report of several batches and prints exactly JSON.stringify(findings, null, 2)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shadowhub-convert-"));
+    const vulnerabilities = Array.from({ length: 250 }, (_, i) => ({
+      VulnerabilityID: `CVE-2026-${10000 + i}`,
+      PkgName: `pkg-${i}`,
+      InstalledVersion: "1.0.0",
+      Severity: ["LOW", "MEDIUM", "HIGH"][i % 3],
+      Title: `Issue "${i}" in pkg\\${i}\nsecond line`,
+    }));
+    const report = {
+      SchemaVersion: 2,
+      CreatedAt: "2026-11-01T10:00:00Z",
+      ArtifactName: "app:1",
+      ArtifactType: "container_image",
+      Results: [
+        { Target: "app:1 (debian 12)", Class: "os-pkgs", Type: "debian", Vulnerabilities: vulnerabilities },
+      ],
+    };
+    writeFileSync(join(dir, "big.json"), JSON.stringify(report));
+    writeFileSync(join(dir, "empty.json"), JSON.stringify({ ...report, Results: [] }));
+    const env = { AWS_REGION: "us-east-1" };
+    const array = await run([join(dir, "big.json")], env);
+    const ndjson = await run(["--ndjson", join(dir, "big.json")], env);
+    assert.equal(array.code, 0, array.stderr);
+    assert.equal(ndjson.code, 0, ndjson.stderr);
+    const lines = ndjson.stdout.trimEnd().split("\n");
+    assert.equal(lines.length, 250);
+    const findings = lines.map((line) => JSON.parse(line) as { Id: string });
+    assert.equal(new Set(findings.map((f) => f.Id)).size, 250);
+    assert.equal(array.stdout, `${JSON.stringify(findings, null, 2)}\n`);
+    const empty = await run([join(dir, "empty.json")], env);
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.equal(empty.stdout, "[]\n");
+    const both = await run([join(dir, "empty.json"), join(dir, "big.json")], env);
+    assert.equal(both.stdout, array.stdout);
+  });
   it("prints one JSON array of valid findings and announces the defaults it used", async () => {
     const r = await run(["test/fixtures/trivy/pip.repo.json", "test/fixtures/grype/image.json"], {
       AWS_REGION: "eu-west-3",
