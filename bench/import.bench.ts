@@ -164,7 +164,7 @@ async function pipelineRun(
     convertCpuMs += cpuMsSince(since);
     return content;
   };
-  function* timedBatches(source: string, content: Uint8Array): Generator<ConversionBatch> {
+  function* timedBatches(source: string, content: string | Uint8Array): Generator<ConversionBatch> {
     const batches = convertReportBatches({ source, content }, { ...CONTEXT, nowMs })[Symbol.iterator]();
     for (;;) {
       const since = process.cpuUsage();

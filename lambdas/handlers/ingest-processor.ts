@@ -18,11 +18,11 @@ import type { HandlerConfig } from "../config/load-config.ts";
 import { DAY_MS } from "../core/asff/limits.ts";
 import { describeError, InputError, ShadowhubError, TransientError } from "../core/errors.ts";
 import { buildConversionContext, parseProductArn } from "../core/parsers/context.ts";
-import { convertReport } from "../core/parsers/convert.ts";
+import { type ConversionBatch, convertReportBatches } from "../core/parsers/convert.ts";
 import type { ParserRegistry } from "../core/parsers/registry.ts";
-import { reportTimeMs } from "../core/pipeline/report-time.ts";
 import { classifyFindingError } from "../core/pipeline/retry.ts";
-import { type ImportReport, runImport } from "../pipeline/import-run.ts";
+import { type ImportReport, runImportStream } from "../pipeline/import-run.ts";
+import { reportChunks } from "../pipeline/report-chunks.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { EventPublisher } from "../ports/event-publisher.ts";
 import type { FindingSink } from "../ports/finding-sink.ts";
@@ -202,34 +202,50 @@ export function createIngestProcessor(deps: IngestDeps): (record: SQSRecord) => 
       ...(resolved.scope === undefined ? {} : { scope: resolved.scope }),
       nowMs,
     });
-    const converted = convertReport({ source: resolved.source, content, format }, ctx, deps.registry);
-    const unreadable = converted.failures.filter(
-      (f) => f.findingId === undefined && converted.findings.length === 0,
-    );
-    if (unreadable.length > 0) {
-      const first = unreadable[0];
-      throw new InputError(first?.message ?? `${resolved.source}: unreadable report`, {
-        source: resolved.source,
-        ...(first?.field === undefined ? {} : { field: first.field }),
-        rule: first?.rule ?? "readable report",
-      });
+    // Streamed batch by batch into the plan (a re-import of an unchanged scan never holds the
+    // whole report). The batches up to the first finding are read ahead: they say the format and
+    // whether the report is unreadable (failures without a finding Id and no finding at all),
+    // which fails the message before anything is imported.
+    const batches = convertReportBatches({ source: resolved.source, content, format }, ctx, deps.registry)[
+      Symbol.iterator
+    ]();
+    const head: ConversionBatch[] = [];
+    for (let step = batches.next(); !step.done; step = batches.next()) {
+      head.push(step.value);
+      if (step.value.findings.length > 0) break;
     }
-    if (converted.format !== undefined && format === "auto" && !config.formats.includes(converted.format)) {
+    const detected = head[0]?.format;
+    if (head.every((batch) => batch.findings.length === 0)) {
+      const unreadable = head.flatMap((batch) => batch.failures).filter((f) => f.findingId === undefined);
+      const first = unreadable[0];
+      if (first !== undefined) {
+        throw new InputError(first.message, {
+          source: resolved.source,
+          ...(first.field === undefined ? {} : { field: first.field }),
+          rule: first.rule,
+        });
+      }
+    }
+    if (detected !== undefined && format === "auto" && !config.formats.includes(detected)) {
       fail(
         resolved,
         "format",
         "accepted format",
-        `detected format "${converted.format}" is not accepted here (accepted: ${config.formats.join(", ")})`,
+        `detected format "${detected}" is not accepted here (accepted: ${config.formats.join(", ")})`,
       );
     }
-    const report = await runImport(
+    const rest: Iterable<ConversionBatch> = { [Symbol.iterator]: () => batches };
+    const report = await runImportStream(
       {
-        findings: converted.findings.map((finding) => ({ finding, source: resolved.source })),
-        conversionFailures: converted.failures,
+        // The scanner's time; for an undated report its newest UpdatedAt, else the conversion's
+        // clock, as its findings have.
+        chunks: reportChunks(
+          [{ source: resolved.source, read: async () => content }],
+          () => chain(head, rest),
+          nowMs,
+        ),
         ...(resolved.scope === undefined ? {} : { scope: resolved.scope }),
         scopeTargets: [{ accountId: target.accountId, region: target.region }],
-        // The scanner's time; for an undated report the conversion's clock, as its findings have.
-        reportTimeMs: reportTimeMs(converted, nowMs),
       },
       {
         store: deps.store,
@@ -254,7 +270,7 @@ export function createIngestProcessor(deps: IngestDeps): (record: SQSRecord) => 
     const summary = {
       messageId,
       source: resolved.source,
-      format: converted.format,
+      format: detected,
       scope: resolved.scope,
       accountId: target.accountId,
       region: target.region,
@@ -313,4 +329,10 @@ export function createIngestProcessor(deps: IngestDeps): (record: SQSRecord) => 
       throw error;
     }
   };
+}
+
+/** The batches of `head`, then those of `rest`. */
+function* chain<T>(head: readonly T[], rest: Iterable<T>): Generator<T, void, undefined> {
+  yield* head;
+  yield* rest;
 }

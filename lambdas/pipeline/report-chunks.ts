@@ -9,6 +9,7 @@
  */
 import { parseAsffTimestamp } from "../core/asff/timestamp.ts";
 import { describeError } from "../core/errors.ts";
+import type { ReportInput } from "../core/parsers/contracts.ts";
 import type { ConversionBatch } from "../core/parsers/convert.ts";
 import type { ImportChunk } from "./import-run.ts";
 
@@ -17,7 +18,7 @@ export interface ReportSource {
   /** File, S3 key or message id: named in every failure and carried by its findings. */
   readonly source: string;
   /** The report's bytes; a rejection becomes a conversion failure of the report ("readable file"). */
-  readonly read: () => Promise<Uint8Array>;
+  readonly read: () => Promise<ReportInput["content"]>;
 }
 
 /** What the chunks carried, for the summary. */
@@ -33,14 +34,14 @@ export interface ChunkStats {
  */
 export async function* reportChunks(
   reports: Iterable<ReportSource>,
-  convert: (source: string, content: Uint8Array) => Iterable<ConversionBatch>,
+  convert: (source: string, content: ReportInput["content"]) => Iterable<ConversionBatch>,
   fallbackMs: number,
   stats: ChunkStats = { findings: 0 },
 ): AsyncGenerator<ImportChunk, void, undefined> {
   let converted = 0;
   for (const report of reports) {
     const { source } = report;
-    let content: Uint8Array;
+    let content: ReportInput["content"];
     try {
       content = await report.read();
     } catch (error) {
