@@ -545,6 +545,8 @@ class BatchSender {
           region,
           findings: pending.map((s) => s.finding),
           ...(pending === batch.items ? { bytes: batch.bytes } : {}),
+          // A bound for the whole batch bounds any part of it resent.
+          largestFindingBytes: batch.largestFindingBytes,
         });
         failed = new Map(result.failed.map((f) => [f.id, f]));
       } catch (error) {

@@ -15,6 +15,12 @@ export interface ImportCall {
   readonly findings: readonly AwsSecurityFinding[];
   /** UTF-8 bytes of `{"Findings":[...]}`, as computed by the batcher. */
   readonly bytes?: number;
+  /**
+   * UTF-8 bytes of the JSON of the call's largest finding, as measured by the batcher: an upper
+   * bound on every finding of the call. The local hub then skips its own per-finding 240 KB
+   * measurement when the bound is within the limit.
+   */
+  readonly largestFindingBytes?: number;
 }
 
 /** One entry of `FailedFindings`, as Security Hub reports it. */

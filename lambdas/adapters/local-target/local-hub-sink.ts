@@ -83,11 +83,10 @@ export class LocalHubSink implements FindingSink {
   async batchImport(call: ImportCall): Promise<ImportCallResult> {
     const caller = { accountId: call.accountId, region: call.region };
     try {
-      const response = await this.hub.batchImportFindings(
-        { Findings: [...call.findings] },
-        caller,
-        call.bytes === undefined ? {} : { requestBytes: call.bytes },
-      );
+      const response = await this.hub.batchImportFindings({ Findings: [...call.findings] }, caller, {
+        ...(call.bytes === undefined ? {} : { requestBytes: call.bytes }),
+        ...(call.largestFindingBytes === undefined ? {} : { findingBytesBound: call.largestFindingBytes }),
+      });
       const failed: FailedFinding[] = (response.FailedFindings ?? []).map((f) => ({
         id: f.Id ?? "",
         errorCode: f.ErrorCode ?? "Unknown",

@@ -24,6 +24,11 @@ export interface SendBatch<T extends Batchable> {
   readonly items: T[];
   /** UTF-8 bytes of the request body `{"Findings":[...]}`. */
   readonly bytes: number;
+  /**
+   * UTF-8 bytes of the largest finding's JSON: a proven bound on every finding of the call (and of
+   * any part of it resent), so a receiver that measured nothing itself need not measure again.
+   */
+  readonly largestFindingBytes: number;
 }
 
 export interface BatchLimits {
@@ -38,6 +43,7 @@ interface OpenBatch<T extends Batchable> {
   region: string;
   items: T[];
   bytes: number;
+  largestFindingBytes: number;
   ids: Set<string>;
 }
 
@@ -56,7 +62,13 @@ export function batchFindings<T extends Batchable>(
   const done: SendBatch<T>[] = [];
   const open = new Map<string, OpenBatch<T>>();
   const close = (group: string, batch: OpenBatch<T>) => {
-    done.push({ accountId: batch.accountId, region: batch.region, items: batch.items, bytes: batch.bytes });
+    done.push({
+      accountId: batch.accountId,
+      region: batch.region,
+      items: batch.items,
+      bytes: batch.bytes,
+      largestFindingBytes: batch.largestFindingBytes,
+    });
     open.delete(group);
   };
   for (const item of items) {
@@ -76,11 +88,13 @@ export function batchFindings<T extends Batchable>(
         region: item.key.region,
         items: [],
         bytes: REQUEST_ENVELOPE_BYTES,
+        largestFindingBytes: 0,
         ids: new Set(),
       };
       open.set(group, batch);
     }
     batch.bytes += (batch.items.length > 0 ? 1 : 0) + size;
+    if (size > batch.largestFindingBytes) batch.largestFindingBytes = size;
     batch.items.push(item);
     batch.ids.add(item.key.id);
   }

@@ -10,7 +10,9 @@ import {
   openSqliteShadowStore,
   sqliteShadowPath,
 } from "../../../lambdas/adapters/sqlite/sqlite-shadow-store.ts";
+import { MAX_FINDING_BYTES } from "../../../lambdas/core/asff/limits.ts";
 import { type FindingKey, findingKeyString } from "../../../lambdas/core/hub/contracts.ts";
+import { batchFindings } from "../../../lambdas/core/pipeline/batch.ts";
 import { runImport } from "../../../lambdas/pipeline/import-run.ts";
 import { ManualClock } from "../../../lambdas/ports/clock.ts";
 import type { ShadowRecord, ShadowStore } from "../../../lambdas/ports/shadow-store.ts";
@@ -37,6 +39,28 @@ describe("import pipeline against the in-process local hub", () => {
   const dirs: string[] = [];
   after(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("still reports a finding over 240 KB when the batcher's size bound reaches the hub", async () => {
+    const sink = new LocalHubSink(await openLocalHub());
+    const big = finding("big", { Description: "x".repeat(MAX_FINDING_BYTES) });
+    const small = finding("small");
+    for (const findings of [[big, small], [small]]) {
+      const [batch] = batchFindings(findings.map((f) => ({ key: keyOf(f), finding: f })));
+      assert.ok(batch);
+      const result = await sink.batchImport({
+        accountId: batch.accountId,
+        region: batch.region,
+        findings: batch.items.map((i) => i.finding),
+        bytes: batch.bytes,
+        largestFindingBytes: batch.largestFindingBytes,
+      });
+      assert.deepEqual(
+        result.failed.map((f) => [f.id, f.errorCode]),
+        findings.length === 2 ? [["big", "FindingSizeExceeded"]] : [],
+      );
+    }
+    await sink.close();
   });
 
   it("runs the acceptance flow with an in-memory hub and shadow", async () => {

@@ -32,6 +32,17 @@ describe("batchFindings", () => {
     }
   });
 
+  it("reports the exact size of each call's largest finding", () => {
+    const batches = batchFindings(
+      items(150, (i) => ({ ...finding(`f-${i}`), Title: `t${"é".repeat((i * 37) % 200)}` })),
+    );
+    assert.equal(batches.length, 2);
+    for (const batch of batches) {
+      const sizes = batch.items.map((i) => Buffer.byteLength(JSON.stringify(i.finding)));
+      assert.equal(batch.largestFindingBytes, Math.max(...sizes));
+    }
+  });
+
   it("fills a call up to exactly 6 MB and no further", () => {
     const padding = (size: number) => (i: number) => finding(`f-${i}`, { Description: "é".repeat(size) });
     const one = Buffer.byteLength(JSON.stringify(padding(100_000)(0)));
