@@ -15,6 +15,7 @@ import type {
   SplitReport,
 } from "./contracts.ts";
 import { generatorId, readableRule } from "./ids.ts";
+import { collectParseItems } from "./parse-items.ts";
 import { isSecretPropertyName } from "./redact.ts";
 import { groupByPrefixedId, type IdentifiedDraft, identityHasher, resolveCollision } from "./sarif-ids.ts";
 import {
@@ -966,13 +967,7 @@ export function parseSarif(
   context: ParseContext,
   options: SarifParserOptions = {},
 ): { drafts: FindingDraft[]; failures: ConversionFailure[] } {
-  const drafts: FindingDraft[] = [];
-  const failures: ConversionFailure[] = [];
-  for (const item of sarifItems(document, context, options)) {
-    if (item.failure !== undefined) failures.push(item.failure);
-    else drafts.push(item.draft);
-  }
-  return { drafts, failures };
+  return collectParseItems(sarifItems(document, context, options));
 }
 
 /**

@@ -34,6 +34,7 @@ import {
   type JsonObject,
   jsonType,
 } from "./json-access.ts";
+import { collectParseItems } from "./parse-items.ts";
 import { codeResource, imageResource, withOther } from "./resources.ts";
 import { mapSeverity, type SeverityTable } from "./severity.ts";
 import { isControlFreeEntry } from "./split-json.ts";
@@ -678,13 +679,7 @@ export function parseTrivy(
   document: unknown,
   context: ParseContext,
 ): { drafts: FindingDraft[]; failures: ConversionFailure[] } {
-  const drafts: FindingDraft[] = [];
-  const failures: ConversionFailure[] = [];
-  for (const item of trivyItems(document, context)) {
-    if (item.draft !== undefined) drafts.push(item.draft);
-    else failures.push(item.failure);
-  }
-  return { drafts, failures };
+  return collectParseItems(trivyItems(document, context));
 }
 
 /**
