@@ -185,8 +185,7 @@ export function convertReport(
   const finalizeFailures: ConversionFailure[] = [];
   const finalizer = createFinalizer(ctx, finalizeOptions(source, parser, options));
   try {
-    const items =
-      split !== undefined ? parser.parseSplit?.(split, context) : parser.parseItems?.(document, context);
+    const items = streamedItems(parser, document, split, context);
     if (items !== undefined) {
       // Each draft is finalized as soon as it exists: no array of 100,000 drafts next to the findings.
       for (const item of items) {
@@ -206,13 +205,7 @@ export function convertReport(
       failures: [failureFrom(source, error, `${parser.name} format`)],
     };
   }
-  let reportTime: string | undefined;
-  try {
-    reportTime = reportTimeOf(parser, document);
-  } catch (error) {
-    // Undated, the report must not archive anything: a report-level failure says so.
-    finalizeFailures.push(failureFrom(source, error, `${parser.name} report time`));
-  }
+  const reportTime = datedReport(parser, document, source, finalizeFailures);
   return {
     source,
     format: parser.name,
@@ -220,6 +213,34 @@ export function convertReport(
     failures: [...parseFailures, ...finalizeFailures],
     ...(reportTime === undefined ? {} : { reportTime }),
   };
+}
+
+/** The parser's items one at a time (read in parts, or `parseItems`); undefined when it has only `parse`. */
+function streamedItems(
+  parser: ReportParser,
+  document: unknown,
+  split: SplitReport | undefined,
+  context: ParseContext,
+): Iterable<ParseItem> | undefined {
+  return split !== undefined ? parser.parseSplit?.(split, context) : parser.parseItems?.(document, context);
+}
+
+/**
+ * The report's own time, if it says; an unreadable time is added to `failures` as a report-level
+ * failure, because an undated report must not archive anything.
+ */
+function datedReport(
+  parser: ReportParser,
+  document: unknown,
+  source: string,
+  failures: ConversionFailure[],
+): string | undefined {
+  try {
+    return reportTimeOf(parser, document);
+  } catch (error) {
+    failures.push(failureFrom(source, error, `${parser.name} report time`));
+    return undefined;
+  }
 }
 
 function keep(step: FinalizeStep, findings: AwsSecurityFinding[], failures: ConversionFailure[]): void {
@@ -245,7 +266,7 @@ export interface ConversionBatch {
   readonly findings: AwsSecurityFinding[];
   /** The failures found since the previous batch. */
   readonly failures: ConversionFailure[];
-  /** On the last batch of a report read whole: its own time, as `ConversionResult.reportTime`. */
+  /** On the last batch of a readable report: its own time, as `ConversionResult.reportTime`. */
   readonly reportTime?: string;
 }
 
@@ -280,18 +301,15 @@ export function* convertReportBatches(
   const finalizer = createFinalizer(ctx, finalizeOptions(source, parser, options));
   let findings: AwsSecurityFinding[] = [];
   let failures: ConversionFailure[] = [];
-  let items: Iterator<ParseItem> | undefined;
+  /** `null`: the parser has only `parse`. */
+  let items: Iterator<ParseItem> | null | undefined;
   let drafts: FindingDraft[] | undefined;
   let next = 0;
   for (;;) {
     let item: ParseItem | undefined;
     try {
-      if (split !== undefined && parser.parseSplit) {
-        items ??= parser.parseSplit(split, context)[Symbol.iterator]();
-        const step = items.next();
-        item = step.done ? undefined : step.value;
-      } else if (parser.parseItems) {
-        items ??= parser.parseItems(document, context)[Symbol.iterator]();
+      items ??= streamedItems(parser, document, split, context)?.[Symbol.iterator]() ?? null;
+      if (items !== null) {
         const step = items.next();
         item = step.done ? undefined : step.value;
       } else {
@@ -326,13 +344,7 @@ export function* convertReportBatches(
       failures = [];
     }
   }
-  let reportTime: string | undefined;
-  try {
-    reportTime = reportTimeOf(parser, document);
-  } catch (error) {
-    // Undated, the report must not archive anything: a report-level failure says so.
-    failures.push(failureFrom(source, error, `${format} report time`));
-  }
+  const reportTime = datedReport(parser, document, source, failures);
   yield { source, format, findings, failures, ...(reportTime === undefined ? {} : { reportTime }) };
 }
 
