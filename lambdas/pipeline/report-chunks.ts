@@ -3,14 +3,14 @@
  * (`convertReportBatches`) and handed to `runImportStream` as it comes, so a 100,000-finding
  * report is never held whole — the findings the plan settles as unchanged die young.
  *
- * Report times are those of `importReportTimeMs`: per report its own time, else the newest
+ * Report times follow `core/pipeline/report-time.ts` (`ReportTimeTracker`): per report its own time, else the newest
  * `UpdatedAt` of its findings, else `fallbackMs` (the conversion's clock, the one undated findings
  * are stamped with); with no report converted at all, `fallbackMs`.
  */
-import { parseAsffTimestamp } from "../core/asff/timestamp.ts";
 import { describeError } from "../core/errors.ts";
 import type { ReportInput } from "../core/parsers/contracts.ts";
 import type { ConversionBatch } from "../core/parsers/convert.ts";
+import { ReportTimeTracker } from "../core/pipeline/report-time.ts";
 import type { ImportChunk } from "./import-run.ts";
 
 /** One report of an import. */
@@ -53,22 +53,17 @@ export async function* reportChunks(
       };
       continue;
     }
-    let own: number | undefined;
-    let newest: number | undefined;
+    const time = new ReportTimeTracker();
     for (const batch of convert(source, content)) {
       stats.findings += batch.findings.length;
-      for (const finding of batch.findings) {
-        const t = parseAsffTimestamp(finding.UpdatedAt);
-        if (t !== undefined && (newest === undefined || t > newest)) newest = t;
-      }
-      if (batch.reportTime !== undefined) own = parseAsffTimestamp(batch.reportTime);
+      time.add(batch.findings, batch.reportTime);
       yield {
         findings: batch.findings.map((finding) => ({ finding, source })),
         conversionFailures: batch.failures,
       };
     }
     converted++;
-    yield { findings: [], reportTimeMs: own ?? newest ?? fallbackMs };
+    yield { findings: [], reportTimeMs: time.timeMs(fallbackMs) };
   }
   if (converted === 0) yield { findings: [], reportTimeMs: fallbackMs };
 }

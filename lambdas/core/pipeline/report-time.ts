@@ -16,16 +16,34 @@ export interface DatedReport {
   readonly findings: readonly AwsSecurityFinding[];
 }
 
+/**
+ * The time of one report whose findings come batch by batch (a streamed conversion): give it
+ * every batch, then read {@link ReportTimeTracker.timeMs}. The same rule as {@link reportTimeMs}.
+ */
+export class ReportTimeTracker {
+  #own: number | undefined;
+  #newest: number | undefined;
+
+  /** One batch of the report's findings, with the report's own time when the batch carries it. */
+  add(findings: readonly AwsSecurityFinding[], reportTime?: string): void {
+    for (const finding of findings) {
+      const t = parseAsffTimestamp(finding.UpdatedAt);
+      if (t !== undefined && (this.#newest === undefined || t > this.#newest)) this.#newest = t;
+    }
+    if (reportTime !== undefined) this.#own = parseAsffTimestamp(reportTime);
+  }
+
+  /** The report's time in epoch ms (see the module comment). */
+  timeMs(fallbackMs: number): number {
+    return this.#own ?? this.#newest ?? fallbackMs;
+  }
+}
+
 /** The time of one report in epoch ms (see the module comment). */
 export function reportTimeMs(report: DatedReport, fallbackMs: number): number {
-  const own = parseAsffTimestamp(report.reportTime);
-  if (own !== undefined) return own;
-  let newest: number | undefined;
-  for (const finding of report.findings) {
-    const t = parseAsffTimestamp(finding.UpdatedAt);
-    if (t !== undefined && (newest === undefined || t > newest)) newest = t;
-  }
-  return newest ?? fallbackMs;
+  const tracker = new ReportTimeTracker();
+  tracker.add(report.findings, report.reportTime);
+  return tracker.timeMs(fallbackMs);
 }
 
 /** The report time of an import of several reports (of one scope): the newest of theirs; `fallbackMs` for none. */
