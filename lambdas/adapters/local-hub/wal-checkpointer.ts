@@ -151,7 +151,9 @@ export class WalCheckpointer {
     // Never keeps the process alive on its own; a checkpoint cut short by exit is safe (the WAL
     // stays authoritative until a checkpoint completes).
     this.#worker.unref();
-    this.#worker.on("error", () => {
+    this.#worker.on("error", (error) => {
+      // Said once, like the worker's own failures; the backstop checkpoint takes over.
+      process.stderr.write(`shadowhub: WAL checkpoint worker failed: ${error.message}\n`);
       this.#failed = true;
       Atomics.store(this.#control, STOPPED, 1);
     });
