@@ -659,21 +659,23 @@ function resourceOf(
 }
 
 /**
- * What the first pass learns about a result that is imported: its Id, and the parts of the result
- * the second pass (`buildDraft`) reuses instead of resolving them again.
+ * What the first pass learns about a result that is imported: its Id, and every part of the result
+ * the second pass (`buildDraft`) needs. The parsed result itself is kept only when it has
+ * properties or taxa of its own: 100,000 results held from the first pass to the second would all
+ * survive into the old generation (a third of the conversion's time went to garbage collection).
  */
 interface Located extends Region {
   /** The Id is `facts.idPrefix + hash` (`findingId`'s recipe), built only for the draft. */
   readonly hash: string;
   readonly run: RunInfo;
-  readonly result: Json;
+  /** The result, only when it has `properties` or `taxa` (severity, confidence, CWEs of its own). */
+  readonly detail: Json | undefined;
   readonly resultIndex: number;
   readonly rule: Json | undefined;
   readonly ruleId: string | undefined;
   readonly facts: RuleFacts;
   readonly kind: string;
   readonly inactive: boolean;
-  readonly physical: Json | undefined;
   readonly logical: string | undefined;
   readonly path: string | undefined;
   /** The result's region (`region.startLine`, ... as positive integers; `endLine` defaults to `startLine`). */
@@ -681,10 +683,17 @@ interface Located extends Region {
   readonly startColumn: number | undefined;
   readonly endLine: number | undefined;
   readonly endColumn: number | undefined;
-  /** Results without a rule id only: whether it is a secret, its matched values and its message. */
-  readonly secret: boolean | undefined;
-  readonly secrets: readonly string[] | undefined;
-  readonly message: string | undefined;
+  /** The result's `level`, else its rule's default, else `warning`. */
+  readonly level: string;
+  readonly baselineState: string | undefined;
+  /** `provenance.firstDetectionTimeUtc` in ms. */
+  readonly firstSeenMs: number | undefined;
+  /** Secret detection, its matched values (redacted from all text) and the redacted message. */
+  readonly secret: boolean;
+  readonly secrets: readonly string[];
+  readonly message: string;
+  /** The first fix's description (cleaned), for rules without help; `""` otherwise. */
+  readonly fix: string;
 }
 
 /**
@@ -737,38 +746,46 @@ function locateResult(
     fingerprint !== undefined
       ? [path ?? "", "fingerprint", fingerprint]
       : [path ?? "", "region", startLine, startColumn, endLine, endColumn, logical ?? ""];
-  let secret: boolean | undefined;
-  let secrets: readonly string[] | undefined;
-  let message: string | undefined;
-  if (ruleId === undefined) {
-    // without a rule the message is the only thing that says which problem this is
-    secret = facts.secret || (propertiesOf(result) !== undefined && hasTag(result, SECRET_TAG_RE));
-    secrets = secret ? secretValues(result, physical) : [];
-    message = redactSecrets(messageOf(result, rule), secrets);
-    hashed.push("message", message);
-  }
+  const properties = propertiesOf(result);
+  const secret = facts.secret || (properties !== undefined && hasTag(result, SECRET_TAG_RE));
+  const secrets = secret ? secretValues(result, physical) : NO_SECRETS;
+  const message = redactSecrets(messageOf(result, rule), secrets);
+  // without a rule the message is the only thing that says which problem this is
+  if (ruleId === undefined) hashed.push("message", message);
+  const defaultConfiguration = own(rule, "defaultConfiguration");
+  const provenance = own(result, "provenance");
   return {
     hash: facts.hashIdentity(hashed),
     run,
-    result,
+    detail: properties !== undefined || own(result, "taxa") !== undefined ? result : undefined,
     resultIndex,
     rule,
     ruleId,
     facts,
     kind,
     inactive,
-    physical,
     logical,
     path,
     startLine,
     startColumn,
     endLine,
     endColumn,
+    level:
+      asString(own(result, "level")) ??
+      (isObject(defaultConfiguration) ? asString(own(defaultConfiguration, "level")) : undefined) ??
+      "warning",
+    baselineState: asString(own(result, "baselineState")),
+    firstSeenMs: isObject(provenance)
+      ? parseAsffTimestamp(own(provenance, "firstDetectionTimeUtc"))
+      : undefined,
     secret,
     secrets,
     message,
+    fix: facts.remediationText ? "" : fixText(result),
   };
 }
+
+const NO_SECRETS: readonly string[] = [];
 
 function resultWhere(run: RunInfo, resultIndex: number): string {
   return `runs[${run.index}].results[${resultIndex}]`;
@@ -776,23 +793,14 @@ function resultWhere(run: RunInfo, resultIndex: number): string {
 
 /** Second pass over one located result: its finding draft, Id included. */
 function buildDraft(located: Located, scope: string | undefined): FindingDraft {
-  const { run, result, rule, ruleId, facts, kind, physical, logical, path } = located;
+  const { run, rule, ruleId, facts, kind, logical, path, level, secret, secrets, message } = located;
   const region: Region = located;
   // Results without properties or taxa of their own take severity, confidence and CWEs from their rule.
-  const resultProps = propertiesOf(result);
-  const ruleOnly = resultProps === undefined;
-  const defaultConfiguration = own(rule, "defaultConfiguration");
-  const level =
-    asString(own(result, "level")) ??
-    (isObject(defaultConfiguration) ? asString(own(defaultConfiguration, "level")) : undefined) ??
-    "warning";
-
-  const secret = located.secret ?? (facts.secret || (!ruleOnly && hasTag(result, SECRET_TAG_RE)));
-  const secrets = located.secrets ?? (secret ? secretValues(result, physical) : []);
+  const result = located.detail ?? NO_PROPERTIES;
+  const ruleOnly = located.detail === undefined || propertiesOf(result) === undefined;
   // Without matched values, redaction depends on the text alone: the rule's texts are redacted once.
   const plain = secrets.length === 0;
 
-  const message = located.message ?? redactSecrets(messageOf(result, rule), secrets);
   const title =
     plain && facts.plainTitle !== undefined
       ? facts.plainTitle
@@ -809,7 +817,7 @@ function buildDraft(located: Located, scope: string | undefined): FindingDraft {
       : severityOf(result, rule, ruleId, level);
   if (ruleOnly) facts.confidence ??= { value: confidenceOf(result, rule) };
   const confidence = ruleOnly ? facts.confidence?.value : confidenceOf(result, rule);
-  const remediation = remediationFor(facts, result, secrets, plain);
+  const remediation = remediationFor(facts, located.fix, secrets, plain);
 
   let vulnerabilities: Vulnerability[] | undefined;
   if (cve || cwes.length > 0) {
@@ -843,17 +851,14 @@ function buildDraft(located: Located, scope: string | undefined): FindingDraft {
   if (value !== undefined) productFields["shadowhub/sarif/Level"] = value;
   value = productFieldValue(kind);
   if (value !== undefined) productFields["shadowhub/sarif/Kind"] = value;
-  value = productFieldValue(asString(own(result, "baselineState")));
+  value = productFieldValue(located.baselineState);
   if (value !== undefined) productFields["shadowhub/sarif/BaselineState"] = value;
   if (path) {
     value = productFieldValue(region.startLine ? `${path}:${region.startLine}` : path);
     if (value !== undefined) productFields["shadowhub/sarif/Location"] = value;
   }
 
-  const provenance = own(result, "provenance");
-  const firstSeenMs = isObject(provenance)
-    ? parseAsffTimestamp(own(provenance, "firstDetectionTimeUtc"))
-    : undefined;
+  const firstSeenMs = located.firstSeenMs;
 
   const providerFields: NonNullable<FindingDraft["FindingProviderFields"]> = {
     Severity: severity,
@@ -929,7 +934,7 @@ function ruleSeverity(
 /** The rule's help (or the result's first fix) and the rule's help URL, redacted and cut. */
 function remediationFor(
   facts: RuleFacts,
-  result: Json,
+  fix: string,
   secrets: readonly string[],
   plain: boolean,
 ): Remediation | undefined {
@@ -939,7 +944,6 @@ function remediationFor(
       ? facts.plainRemediationText
       : truncate(redactSecrets(facts.remediationText, secrets), REMEDIATION_MAX);
   } else {
-    const fix = fixText(result);
     text = fix ? truncate(redactSecrets(fix, secrets), REMEDIATION_MAX) : "";
   }
   const url = facts.remediationUrl;
