@@ -14,6 +14,7 @@ import type {
   ReportParser,
   SplitReport,
 } from "./contracts.ts";
+import { markControlFree } from "./finalize.ts";
 import { generatorId, readableRule } from "./ids.ts";
 import { collectParseItems } from "./parse-items.ts";
 import { isSecretPropertyName } from "./redact.ts";
@@ -28,6 +29,7 @@ import {
   parseScore,
 } from "./sarif-severity.ts";
 import { cleanProse, firstLine, formatSarifMessage, redactSecrets, truncate } from "./sarif-text.ts";
+import { hasControl } from "./text.ts";
 
 /** Options of the SARIF parser. */
 export interface SarifParserOptions {
@@ -145,7 +147,15 @@ interface RunInfo {
    */
   readonly ruleFacts: Map<Json | undefined, Map<string | undefined, RuleFacts>>;
   /** Resolved paths by `uriBaseId` and `uri` (thousands of results share a few files). */
-  readonly paths: Map<string | undefined, Map<string, string | undefined>>;
+  readonly paths: Map<string | undefined, Map<string, ResolvedPath>>;
+  /** No string of the run that reaches a finding (tool, version, repository, scope) holds a control character. */
+  readonly controlFree: boolean;
+}
+
+/** A result location's path, and whether it is free of control characters (`%1B` decodes to one). */
+interface ResolvedPath {
+  readonly path: string | undefined;
+  readonly controlFree: boolean;
 }
 
 function component(value: unknown, fallbackName: string): Component {
@@ -176,6 +186,7 @@ function runInfo(run: Json, index: number, nowMs: number, scope: string | undefi
   const reportTime =
     parseAsffTimestamp(own(invocation, "endTimeUtc")) ?? parseAsffTimestamp(own(invocation, "startTimeUtc"));
   const rulesAreSecret = driver.rules.length > 0 && driver.rules.every((rule) => hasTag(rule, /^secrets?$/i));
+  const project = repoUri ? projectOf(repoUri) : undefined;
   return {
     index,
     toolName: driver.name,
@@ -195,11 +206,18 @@ function runInfo(run: Json, index: number, nowMs: number, scope: string | undefi
     vendorName: driver.name.slice(0, 256),
     toolNameField: productFieldValue(driver.name),
     toolVersionField: productFieldValue(toolVersion),
-    ...(repoUri ? { project: projectOf(repoUri) } : {}),
+    ...(project !== undefined ? { project } : {}),
     scope,
     ruleFacts: new Map(),
     paths: new Map(),
+    controlFree: allControlFree([driver.name, toolVersion, repoUri, revision, branch, project, scope]),
   };
+}
+
+/** True when no string of `values` holds a character that the finalizer would strip. */
+function allControlFree(values: readonly (string | undefined)[]): boolean {
+  for (const value of values) if (value !== undefined && hasControl(value)) return false;
+  return true;
 }
 
 function projectOf(repositoryUri: string): string {
@@ -245,6 +263,8 @@ interface RuleFacts {
   readonly severityByLevel: Map<string, MappedSeverity>;
   /** Confidence for results without properties of their own, once computed. */
   confidence?: { readonly value: number | undefined };
+  /** No string above (nor the rule id) holds a control character. */
+  readonly controlFree: boolean;
 }
 
 const NO_PROPERTIES: Json = {};
@@ -262,7 +282,7 @@ function ruleFactsOf(run: RunInfo, rule: Json | undefined, ruleId: string | unde
   const remediationText = ruleRemediationText(rule);
   const helpUri = asString(own(rule, "helpUri"));
   const ruleKey = ruleId ?? "no-rule";
-  const facts: RuleFacts = {
+  const facts: Omit<RuleFacts, "controlFree"> = {
     generatorId: generatorId(run.slug, ruleKey),
     ruleKey,
     idPrefix: `${readableRule(run.slug)}/${readableRule(ruleKey)}/`,
@@ -290,8 +310,27 @@ function ruleFactsOf(run: RunInfo, rule: Json | undefined, ruleId: string | unde
     referenceUrl: helpUri && /^https?:\/\//i.test(helpUri) ? helpUri : undefined,
     severityByLevel: new Map(),
   };
-  byId.set(ruleId, facts);
-  return facts;
+  const checked: RuleFacts = {
+    ...facts,
+    controlFree: allControlFree([
+      facts.generatorId,
+      facts.ruleKey,
+      facts.idPrefix,
+      facts.ruleIdField,
+      facts.cve,
+      facts.title,
+      facts.plainTitle,
+      facts.fullDescription,
+      facts.plainFullDescription,
+      ...facts.cwes,
+      facts.remediationText,
+      facts.plainRemediationText,
+      facts.remediationUrl,
+      facts.referenceUrl,
+    ]),
+  };
+  byId.set(ruleId, checked);
+  return checked;
 }
 
 function tagsOf(holder: unknown): string[] {
@@ -364,22 +403,29 @@ function lookupRule(comp: Component, run: RunInfo, id: string): Json | undefined
   return undefined;
 }
 
+const NO_PATH: ResolvedPath = { path: undefined, controlFree: true };
+
+function resolvedPath(path: string | undefined): ResolvedPath {
+  return path === undefined ? NO_PATH : { path, controlFree: !hasControl(path) };
+}
+
 /** `resolveUri` for a result's location, remembering the paths of plain `uri` + `uriBaseId` pairs. */
-function resolveResultUri(location: unknown, run: RunInfo): string | undefined {
-  if (!isObject(location)) return undefined;
+function resolveResultUri(location: unknown, run: RunInfo): ResolvedPath {
+  if (!isObject(location)) return NO_PATH;
   const uri = asString(own(location, "uri"));
-  if (uri === undefined) return resolveUri(location, run);
+  if (uri === undefined) return resolvedPath(resolveUri(location, run));
   const baseId = asString(own(location, "uriBaseId"));
   let byUri = run.paths.get(baseId);
   if (byUri === undefined) {
     byUri = new Map();
     run.paths.set(baseId, byUri);
   }
-  const known = byUri.get(uri);
-  if (known !== undefined || byUri.has(uri)) return known;
-  const path = resolveUri(location, run);
-  byUri.set(uri, path);
-  return path;
+  let known = byUri.get(uri);
+  if (known === undefined) {
+    known = resolvedPath(resolveUri(location, run));
+    byUri.set(uri, known);
+  }
+  return known;
 }
 
 /** Resolves `artifactLocation` (uri, uriBaseId chain, or index into `run.artifacts`) to a path. */
@@ -694,6 +740,8 @@ interface Located extends Region {
   readonly message: string;
   /** The first fix's description (cleaned), for rules without help; `""` otherwise. */
   readonly fix: string;
+  /** No string above holds a control character (`message` and `fix` are cleaned: they hold none). */
+  readonly controlFree: boolean;
 }
 
 /**
@@ -731,7 +779,8 @@ function locateResult(
   const logicalLocation = firstObject(own(location, "logicalLocations"));
   const logical =
     asString(own(logicalLocation, "fullyQualifiedName")) ?? asString(own(logicalLocation, "name"));
-  const path = resolveResultUri(own(physical, "artifactLocation"), run);
+  const resolved = resolveResultUri(own(physical, "artifactLocation"), run);
+  const path = resolved.path;
   const regionValue = own(physical, "region");
   const region = isObject(regionValue) ? regionValue : undefined;
   const startLine = asPositiveInt(own(region, "startLine"));
@@ -754,6 +803,11 @@ function locateResult(
   if (ruleId === undefined) hashed.push("message", message);
   const defaultConfiguration = own(rule, "defaultConfiguration");
   const provenance = own(result, "provenance");
+  const level =
+    asString(own(result, "level")) ??
+    (isObject(defaultConfiguration) ? asString(own(defaultConfiguration, "level")) : undefined) ??
+    "warning";
+  const baselineState = asString(own(result, "baselineState"));
   return {
     hash: facts.hashIdentity(hashed),
     run,
@@ -770,11 +824,8 @@ function locateResult(
     startColumn,
     endLine,
     endColumn,
-    level:
-      asString(own(result, "level")) ??
-      (isObject(defaultConfiguration) ? asString(own(defaultConfiguration, "level")) : undefined) ??
-      "warning",
-    baselineState: asString(own(result, "baselineState")),
+    level,
+    baselineState,
     firstSeenMs: isObject(provenance)
       ? parseAsffTimestamp(own(provenance, "firstDetectionTimeUtc"))
       : undefined,
@@ -782,6 +833,12 @@ function locateResult(
     secrets,
     message,
     fix: facts.remediationText ? "" : fixText(result),
+    controlFree:
+      resolved.controlFree &&
+      !hasControl(level) &&
+      !hasControl(kind) &&
+      (logical === undefined || !hasControl(logical)) &&
+      (baselineState === undefined || !hasControl(baselineState)),
   };
 }
 
@@ -882,6 +939,11 @@ function buildDraft(located: Located, scope: string | undefined): FindingDraft {
   if (passed) draft.Compliance = { Status: "PASSED" };
   if (located.inactive) draft.RecordState = "ARCHIVED";
   draft.ProductFields = productFields;
+  // Every string above comes from the run, the rule, the located result (each checked once), the
+  // cleaned texts, constants, numbers or hex digests; the severity's Original is the one left.
+  if (run.controlFree && facts.controlFree && located.controlFree && !hasControl(severity.Original ?? "")) {
+    markControlFree(draft as FindingDraft);
+  }
   return draft as FindingDraft;
 }
 

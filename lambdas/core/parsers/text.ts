@@ -33,6 +33,14 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   nbsp: " ",
 };
 
+/**
+ * True when `text` holds a character `stripControl` removes (a control character other than TAB,
+ * LF and CR; every ANSI escape starts with one). `false` means `stripControl(text) === text`.
+ */
+export function hasControl(text: string): boolean {
+  return HAS_CONTROL_RE.test(text);
+}
+
 /** Removes ANSI escape sequences and control characters (keeps TAB, LF and CR). */
 export function stripControl(text: string): string {
   if (!HAS_CONTROL_RE.test(text)) return text;

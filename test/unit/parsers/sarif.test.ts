@@ -285,6 +285,50 @@ describe("messages", () => {
     );
     assert.equal(draft.Description, "Bad value from user input see docs (https://x.example/d)");
   });
+  it("leaves no control character in a finding, wherever the log put one (paths decoded from %1B too)", () => {
+    const esc = "\u001b";
+    const variants: Obj[] = [
+      log([result({ locations: [{ physicalLocation: { artifactLocation: { uri: "src/x%1B[31m.js" } } }] })]),
+      log([
+        result({ locations: [{ physicalLocation: { artifactLocation: { uri: `src/${esc}[1mx.js` } } }] }),
+      ]),
+      log([result({ locations: [{ logicalLocations: [{ fullyQualifiedName: `f${esc}[2Jn` }] }] })]),
+      log([result({ level: `error${esc}` })]),
+      log([result({ kind: `review\u0007` })]),
+      log([result({ baselineState: `new${esc}` })]),
+      log([result({ properties: { "security-severity": `7.5${esc}` } })]),
+      log([result({ properties: { severity: `high\u0085` } })]),
+      log([result({ ruleId: `R${esc}[0m2` })]),
+      log([result()], {}, { name: `Tool${esc}[1m`, version: `1.0\u0000` }),
+      log(
+        [result()],
+        {},
+        { rules: [{ id: "R1", helpUri: `https://x.example/${esc}r`, name: `Bad ${esc}[1mrule` }] },
+      ),
+      log([result()], {
+        versionControlProvenance: [
+          { repositoryUri: `https://g.example/o/p${esc}`, revisionId: `a${esc}`, branch: `b\u009b` },
+        ],
+      }),
+      log([result()], { originalUriBaseIds: { SRC: { uri: "file:///w%1B/" } } }),
+    ];
+    for (const document of variants) {
+      const { findings, failures } = finalizeDrafts(parse(document).drafts, CONTEXT, {
+        source: "t",
+        format: "sarif",
+      });
+      assert.deepEqual(failures, []);
+      assert.equal(findings.length, 1);
+      assert.doesNotMatch(
+        JSON.stringify(findings),
+        /\\u00(?:0[0-8bcef]|1[0-9a-f]|7f|8[0-9a-f]|9[0-9a-f])|[\u0080-\u009f]/,
+      );
+    }
+    // a scope is the resource of a result without a location
+    const scoped = parse(log([result({ locations: [] })]), {}, `scope${esc}`).drafts;
+    const { findings } = finalizeDrafts(scoped, CONTEXT, { source: "t", format: "sarif" });
+    assert.equal(findings[0]?.Resources?.[0]?.Id, "scope");
+  });
   it("cuts a 10 MB message to the Description limit with a visible ellipsis", () => {
     const draft = only(log([result({ message: { text: "A".repeat(10 * 1024 * 1024) } })]));
     assert.equal(draft.Description?.length, 1024);
