@@ -62,6 +62,36 @@ export function findingId(
 }
 
 /**
+ * The Id recipe prepared for many findings of one tool whose identity starts with the same parts
+ * (Trivy: the artifact and the result's location): `templateId(template, rule, rest)` equals
+ * `findingId(tool, rule, [...shared, ...rest])`, but the shared parts are encoded once, and no
+ * array is built and stringified per finding.
+ */
+export interface IdTemplate {
+  /** `readableRule(tool)`. */
+  readonly slug: string;
+  /** `["<tool>",` as JSON. */
+  readonly head: string;
+  /** `,<shared parts as JSON>` (empty when none). */
+  readonly shared: string;
+}
+
+/** Prepares `findingId(tool, rule, [...shared, ...])` for many rules and last parts. */
+export function idTemplate(tool: string, shared: readonly string[]): IdTemplate {
+  let json = "";
+  for (const part of shared) json += `,${JSON.stringify(part)}`;
+  return { slug: readableRule(tool), head: `[${JSON.stringify(tool)},`, shared: json };
+}
+
+/** `findingId(tool, rule, [...shared, ...rest])` for the template's tool and shared parts. */
+export function templateId(template: IdTemplate, rule: string, rest: readonly string[]): string {
+  // the JSON text of [tool, rule, ...shared, ...rest], as stableHash writes it for string parts
+  let json = template.head + JSON.stringify(rule) + template.shared;
+  for (let i = 0; i < rest.length; i++) json += `,${JSON.stringify(rest[i])}`;
+  return `${template.slug}/${readableRule(rule)}/${sha256Hex(`${json}]`).slice(0, 32)}`;
+}
+
+/**
  * A GeneratorId for `tool`'s `rule` (the rule or check, spec §6), kept within 512 characters: a
  * longer rule is cut and suffixed with a hash of the whole, so two long rules stay distinct.
  */

@@ -24,7 +24,7 @@ import type {
   SplitReport,
 } from "./contracts.ts";
 import { markControlFree } from "./finalize.ts";
-import { findingId, generatorId } from "./ids.ts";
+import { findingId, generatorId, type IdTemplate, idTemplate, templateId } from "./ids.ts";
 import {
   asArray,
   asNumber,
@@ -136,44 +136,51 @@ function base(
   };
 }
 
-function cvssList(value: unknown): NonNullable<NonNullable<FindingDraft["Vulnerabilities"]>[number]["Cvss"]> {
-  const out: NonNullable<NonNullable<FindingDraft["Vulnerabilities"]>[number]["Cvss"]> = [];
+type CvssEntry = NonNullable<NonNullable<FindingDraft["Vulnerabilities"]>[number]["Cvss"]>[number];
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** The version of a CVSS vector (`CVSS:3.1/…` → `3.1`), as `/^CVSS:(\d\.\d)/` reads it. */
+function cvssVersion(vector: string): string | undefined {
+  return vector.startsWith("CVSS:") &&
+    isDigit(vector.charCodeAt(5)) &&
+    vector.charCodeAt(6) === 0x2e &&
+    isDigit(vector.charCodeAt(7))
+    ? vector.slice(5, 8)
+    : undefined;
+}
+
+/** One `Cvss` entry: keys in the order Version, BaseScore, BaseVector, Source. */
+function cvssEntry(version: string, score: number | undefined, vector: string | undefined, source: string) {
+  const entry: CvssEntry = { Version: version };
+  put(entry, "BaseScore", score);
+  put(entry, "BaseVector", vector);
+  entry.Source = source;
+  return entry;
+}
+
+function cvssList(value: unknown): CvssEntry[] {
+  const out: CvssEntry[] = [];
   const map = asObject(value);
   if (!map) return out;
-  for (const source of Object.keys(map).sort()) {
+  const sources = Object.keys(map);
+  if (sources.length > 1) sources.sort();
+  for (const source of sources) {
     const c = asObject(map[source]);
     if (!c) continue;
     const v3 = asString(c.V3Vector);
     const v3score = asNumber(c.V3Score);
     if (v3score !== undefined || v3) {
-      const version = v3 ? /^CVSS:(\d\.\d)/.exec(v3)?.[1] : undefined;
-      out.push({
-        Version: version ?? "3.x",
-        ...(v3score !== undefined ? { BaseScore: v3score } : {}),
-        ...(v3 ? { BaseVector: v3 } : {}),
-        Source: source,
-      });
+      out.push(cvssEntry((v3 ? cvssVersion(v3) : undefined) ?? "3.x", v3score, v3, source));
     }
     const v40 = asString(c.V40Vector);
     const v40score = asNumber(c.V40Score);
-    if (v40score !== undefined || v40) {
-      out.push({
-        Version: "4.0",
-        ...(v40score !== undefined ? { BaseScore: v40score } : {}),
-        ...(v40 ? { BaseVector: v40 } : {}),
-        Source: source,
-      });
-    }
+    if (v40score !== undefined || v40) out.push(cvssEntry("4.0", v40score, v40, source));
     const v2 = asString(c.V2Vector);
     const v2score = asNumber(c.V2Score);
-    if (v2score !== undefined || v2) {
-      out.push({
-        Version: "2.0",
-        ...(v2score !== undefined ? { BaseScore: v2score } : {}),
-        ...(v2 ? { BaseVector: v2 } : {}),
-        Source: source,
-      });
-    }
+    if (v2score !== undefined || v2) out.push(cvssEntry("2.0", v2score, v2, source));
   }
   return out;
 }
@@ -192,6 +199,8 @@ interface ResultFacts {
   readonly where: string;
   /** The artifact's Details.Other plus the result's own facts, copied for each finding. */
   readonly other: Readonly<Record<string, string>>;
+  /** The vulnerability Id recipe with the artifact and `where` encoded once. */
+  readonly ids: IdTemplate;
 }
 
 function resultFacts(scope: Scope, result: JsonObject): ResultFacts {
@@ -205,7 +214,7 @@ function resultFacts(scope: Scope, result: JsonObject): ResultFacts {
   // OS packages: the target text carries the OS version ("alpine:3.19 (alpine 3.19.1)"), which
   // changes on a base-image bump; the package class and type identify the package set instead.
   const where = cls === "os-pkgs" ? `os-pkgs:${pkgType ?? ""}` : target;
-  return { target, cls, pkgType, where, other };
+  return { target, cls, pkgType, where, other, ids: idTemplate(TOOL, [scope.artifact, where]) };
 }
 
 /** Sets a Details.Other entry only for a non-empty value. */
@@ -228,7 +237,8 @@ function vulnerabilityDraft(scope: Scope, facts: ResultFacts, v: JsonObject, vul
   const layer = asObject(v.Layer);
   const dataSource = asObject(v.DataSource);
   const severity = asString(v.Severity);
-  const id = findingId(TOOL, vulnId, [scope.artifact, facts.where, pkg, pkgPath ?? ""]);
+  // findingId(TOOL, vulnId, [scope.artifact, facts.where, pkg, pkgPath ?? ""])
+  const id = templateId(facts.ids, vulnId, [pkg, pkgPath ?? ""]);
   const remediation = fixed
     ? `Upgrade ${pkg}${installed ? ` from ${installed}` : ""} to ${fixed} or later.`
     : `No fixed version of ${pkg} is available${status ? ` (status: ${status})` : ""}; watch the advisory or mitigate.`;
@@ -271,7 +281,7 @@ function vulnerabilityDraft(scope: Scope, facts: ResultFacts, v: JsonObject, vul
     Title: `${vulnId} ${pkg}${installed ? ` ${installed}` : ""}${title ? `: ${title}` : ""}`,
     Description: asString(v.Description) ?? title ?? `${vulnId} in ${pkg}`,
     Severity: mapSeverity(TRIVY_SEVERITY, severity),
-    Types: vulnId.startsWith("CVE-") ? [...TRIVY_TYPES.cve] : [...TRIVY_TYPES.vulnerability],
+    Types: [vulnId.startsWith("CVE-") ? TRIVY_TYPES.cve[0] : TRIVY_TYPES.vulnerability[0]],
     SourceUrl: primaryUrl,
     Remediation: { Recommendation: recommendation },
     Resources: [{ ...base, Details: { ...base.Details, Other: other } }],
