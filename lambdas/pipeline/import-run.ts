@@ -309,7 +309,9 @@ async function importChunks(
   };
 
   for await (const chunk of input.chunks) {
-    if (chunk.conversionFailures !== undefined) conversionFailures.push(...chunk.conversionFailures);
+    // One push per failure: a spread passes every element as an argument, and a few hundred
+    // thousand of them overflow the stack.
+    for (const f of chunk.conversionFailures ?? []) conversionFailures.push(f);
     if (chunk.reportTimeMs !== undefined && (reportMs === undefined || chunk.reportTimeMs > reportMs))
       reportMs = chunk.reportTimeMs;
     const fresh: KeyedIncoming[] = [];
@@ -358,18 +360,14 @@ async function importChunks(
   // The findings left to plan, their shadows, and what was settled on the way.
   const planned = new Map<string, KeyedIncoming>();
   const shadows = new Map<string, ShadowRecord>();
-  const settledSkips: PlannedSkip[] = [];
+  // Settled findings are only counted: the report carries counts, not one skip per finding.
+  let settledUnchanged = 0;
   const settledObservations: ShadowObservation[] = [];
   let maxIncomingMs: number | undefined;
   for (const entry of latest.values()) {
     if (maxIncomingMs === undefined || entry.updatedMs > maxIncomingMs) maxIncomingMs = entry.updatedMs;
     if (isSettled(entry)) {
-      settledSkips.push({
-        action: "unchanged",
-        key: entry.key,
-        source: entry.source,
-        reason: "provider content unchanged",
-      });
+      settledUnchanged++;
       if (entry.observe)
         settledObservations.push({ key: entry.key, observedAt: formatAsffTimestamp(entry.updatedMs) });
       continue;
@@ -446,8 +444,10 @@ async function importChunks(
       ? {}
       : { refreshBeforeExpiryMs: deps.refreshBeforeExpiryMs }),
   });
-  plan.skips.push(...settledSkips);
-  plan.observations.push(...settledObservations);
+  // Not `push(...settled)`: an unchanged re-import of ~125,000 findings or more would pass that
+  // many arguments and overflow the stack.
+  const observations =
+    settledObservations.length === 0 ? plan.observations : plan.observations.concat(settledObservations);
   for (const f of plan.failures) {
     const cause =
       f.errorCode === "ArchiveContentUnavailable" && fetchError !== undefined ? `: ${fetchError}` : "";
@@ -459,6 +459,7 @@ async function importChunks(
     });
   }
   const counts = planCounts(plan);
+  counts.unchanged += settledUnchanged;
   const batches = batchFindings(plan.sends);
 
   const state = { apiCalls: 0, throttled: 0, retries: 0, eventsPublished: 0, eventsFailed: 0, done: 0 };
@@ -475,7 +476,7 @@ async function importChunks(
       },
     );
     await Promise.all(workers);
-    if (plan.observations.length > 0) await deps.store.recordObservations(plan.observations);
+    if (observations.length > 0) await deps.store.recordObservations(observations);
     // The report is applied: later reports of the scope that are older than it are late. Not
     // when reconciliation was skipped (an unreadable report was not applied whole).
     if (scope !== undefined && archiveSkipped === undefined && plan.reportTimeMs !== undefined) {
