@@ -177,10 +177,10 @@ export interface ShadowStore {
  * The epoch ms of a timestamp a store is about to write; `subject` names the record in the error.
  * @throws InputError naming the subject, the field and the value when it is not an ASFF timestamp.
  */
-function requireTimestampMs(value: string, subject: string, source: string, field: string): number {
+function requireTimestampMs(value: string, subject: () => string, source: string, field: string): number {
   const ms = parseAsffTimestamp(value);
   if (ms === undefined) {
-    throw new InputError(`${subject}: ${field} is not an ASFF timestamp`, {
+    throw new InputError(`${subject()}: ${field} is not an ASFF timestamp`, {
       source,
       field,
       rule: `ASFF timestamp (got ${JSON.stringify(value)})`,
@@ -189,10 +189,19 @@ function requireTimestampMs(value: string, subject: string, source: string, fiel
   return ms;
 }
 
+/** What an error about `record` names; built only when there is an error (every commit checks every record). */
+function recordSubject(record: ShadowRecord): string {
+  return `shadow record ${findingKeyString(record.key)}`;
+}
+
 /** The epoch ms of `record.updatedAt`, the instant conditional commits compare. */
 export function shadowUpdatedAtMs(record: ShadowRecord): number {
-  const subject = `shadow record ${findingKeyString(record.key)}`;
-  return requireTimestampMs(record.updatedAt, subject, "shadow store commit", "updatedAt");
+  return requireTimestampMs(
+    record.updatedAt,
+    () => recordSubject(record),
+    "shadow store commit",
+    "updatedAt",
+  );
 }
 
 /**
@@ -205,8 +214,7 @@ export function shadowUpdatedAtMs(record: ShadowRecord): number {
 export function checkShadowRecord(record: ShadowRecord): number {
   const updatedAtMs = shadowUpdatedAtMs(record);
   if (record.observedAt !== undefined) {
-    const subject = `shadow record ${findingKeyString(record.key)}`;
-    requireTimestampMs(record.observedAt, subject, "shadow store commit", "observedAt");
+    requireTimestampMs(record.observedAt, () => recordSubject(record), "shadow store commit", "observedAt");
   }
   return updatedAtMs;
 }
@@ -216,8 +224,12 @@ export function checkShadowRecord(record: ShadowRecord): number {
  * @throws InputError naming the key when an `observedAt` is not an ASFF timestamp.
  */
 export function checkObservation(observation: ShadowObservation): number {
-  const subject = `shadow observation ${findingKeyString(observation.key)}`;
-  return requireTimestampMs(observation.observedAt, subject, "shadow store recordObservations", "observedAt");
+  return requireTimestampMs(
+    observation.observedAt,
+    () => `shadow observation ${findingKeyString(observation.key)}`,
+    "shadow store recordObservations",
+    "observedAt",
+  );
 }
 
 /**
@@ -225,8 +237,12 @@ export function checkObservation(observation: ShadowObservation): number {
  * @throws InputError when `lastScanAt` is not an ASFF timestamp.
  */
 export function checkScopeRecord(record: ScopeRecord): number {
-  const subject = `scope record ${scopeKeyString(record)}`;
-  return requireTimestampMs(record.lastScanAt, subject, "shadow store advanceScope", "lastScanAt");
+  return requireTimestampMs(
+    record.lastScanAt,
+    () => `scope record ${scopeKeyString(record)}`,
+    "shadow store advanceScope",
+    "lastScanAt",
+  );
 }
 
 /** The identity of a scope record: the JSON array [account, Region, scope]. */

@@ -80,6 +80,18 @@ export function shadowStoreContract(adapter: string, open: ShadowStoreFactory): 
         assert.equal((await store.getMany([])).size, 0);
       });
 
+      it("finds every present key of a long list with absent keys and repeats in it", async () => {
+        const store = await fresh();
+        const present = Array.from({ length: 130 }, (_, i) => recordOf(`p-${i}`));
+        await store.commit(present);
+        const asked = present.flatMap((r, i) =>
+          i % 3 === 0 ? [keyOf(`absent-${i}`), r.key, r.key] : [r.key],
+        );
+        const got = await store.getMany(asked);
+        assert.equal(got.size, present.length);
+        for (const record of present) assert.deepEqual(got.get(findingKeyString(record.key)), record);
+      });
+
       it("distinguishes keys that differ only in account, Region or ProductArn", async () => {
         const store = await fresh();
         const variants = [
@@ -286,6 +298,45 @@ export function shadowStoreContract(adapter: string, open: ShadowStoreFactory): 
           1,
         );
         assert.equal(await observedAtOf(store, "f"), "2024-05-01T10:00:00.006Z");
+      });
+
+      it("counts and applies observations in order, as one at a time, over many keys, repeats and times", async () => {
+        const store = await fresh();
+        const ids = Array.from({ length: 230 }, (_, i) => `many-${i}`);
+        await store.commit(ids.map((id) => recordOf(id)));
+        const at = (day: number) => `2024-05-${String(day).padStart(2, "0")}T00:00:00.000Z`;
+        // Long runs of one report time (past any batch size), repeated keys inside and across
+        // runs, a run older than the one before it, and a key seen later then earlier.
+        const observations = [
+          ...ids.map((id) => ({ key: keyOf(id), observedAt: at(3) })),
+          { key: keyOf("many-5"), observedAt: at(3) },
+          ...ids.slice(0, 40).map((id) => ({ key: keyOf(id), observedAt: at(2) })),
+          ...ids.slice(100, 220).map((id) => ({ key: keyOf(id), observedAt: at(5) })),
+          { key: keyOf("many-7"), observedAt: at(6) },
+          { key: keyOf("many-7"), observedAt: at(4) },
+          ...ids.slice(150, 160).map((id) => ({ key: keyOf(id), observedAt: at(4) })),
+          { key: keyOf("ghost"), observedAt: at(9) },
+        ];
+        // The model: one observation at a time, each advancing its record only forward.
+        const model = new Map(ids.map((id) => [id, Date.parse(recordOf(id).observedAt ?? "")]));
+        const expected = new Map<string, string>();
+        let advanced = 0;
+        for (const o of observations) {
+          const current = model.get(o.key.id);
+          if (current !== undefined && Date.parse(o.observedAt) > current) {
+            model.set(o.key.id, Date.parse(o.observedAt));
+            expected.set(o.key.id, o.observedAt);
+            advanced++;
+          }
+        }
+        assert.equal(await store.recordObservations(observations), advanced);
+        const got = await store.getMany(ids.map((id) => keyOf(id)));
+        for (const id of ids) {
+          assert.equal(
+            got.get(findingKeyString(keyOf(id)))?.observedAt,
+            expected.get(id) ?? recordOf(id).observedAt,
+          );
+        }
       });
 
       it("creates nothing for a key the store does not hold", async () => {

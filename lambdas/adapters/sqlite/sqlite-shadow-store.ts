@@ -57,8 +57,20 @@ export function sqliteShadowPath(stateDir: string): string {
  * record, gzip). A file of an older version is migrated when opened; a newer one is refused.
  */
 const SCHEMA_VERSION = 4;
-/** Keys per `IN (...)` lookup: one statement step per chunk instead of one per key. */
+/**
+ * Keys per `IN (...)` statement (lookups and observations): one statement step per chunk instead
+ * of one per key. A shorter chunk is padded with one of its own keys repeated, which selects or
+ * updates nothing more, so one prepared statement serves every size.
+ */
 const GET_CHUNK = 100;
+
+/** `ids` as exactly {@link GET_CHUNK} parameters: padded with its first id (`ids` is not empty). */
+function chunkParameters(ids: readonly string[], start: number): string[] {
+  const out = ids.slice(start, start + GET_CHUNK);
+  const first = out[0] as string;
+  while (out.length < GET_CHUNK) out.push(first);
+  return out;
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS shadow (
@@ -89,7 +101,7 @@ CREATE TABLE IF NOT EXISTS scope_state (
   last_scan_ms  INTEGER NOT NULL
 ) WITHOUT ROWID;
 -- The last sent finding per shadow row, in its own table so that the reads of every import
--- (getMany's SELECT *, the scope listing) never touch the blobs. A rowid table: SQLite advises
+-- (getMany's lookups, the scope listing) never touch the blobs. A rowid table: SQLite advises
 -- against WITHOUT ROWID for rows this large.
 CREATE TABLE IF NOT EXISTS last_finding (
   pk          TEXT PRIMARY KEY,
@@ -105,27 +117,6 @@ interface ScopeRow {
   last_scan_at: string;
 }
 
-interface Row {
-  pk: string;
-  account_id: string;
-  region: string;
-  product_arn: string;
-  finding_id: string;
-  content_hash: string;
-  updated_at: string;
-  updated_at_ms: number;
-  /** NULL in rows written before schema version 2, and for records without one. */
-  observed_at: string | null;
-  /** NULL in rows written before schema version 3 that had no observed_at. */
-  observed_at_ms: number | null;
-  created_at: string;
-  first_observed_at: string | null;
-  record_state: string;
-  scope: string | null;
-  customer_touched: number;
-  last_sent_ms: number;
-}
-
 // Customer-touched attributes as a bit set (bit i = PRECEDENCE_ATTRIBUTES[i]): the union is a
 // bitwise OR that SQL can do inside the upsert.
 function touchedToBits(attributes: readonly PrecedenceAttribute[]): number {
@@ -138,19 +129,60 @@ function bitsToTouched(bits: number): PrecedenceAttribute[] {
   return PRECEDENCE_ATTRIBUTES.filter((_, index) => (bits & (1 << index)) !== 0);
 }
 
-function toRecord(row: Row): ShadowRecord {
-  return {
-    key: { accountId: row.account_id, region: row.region, productArn: row.product_arn, id: row.finding_id },
-    contentHash: row.content_hash,
-    updatedAt: row.updated_at,
-    ...(row.observed_at === null ? {} : { observedAt: row.observed_at }),
-    createdAt: row.created_at,
-    ...(row.first_observed_at === null ? {} : { firstObservedAt: row.first_observed_at }),
-    recordState: row.record_state as RecordState,
-    ...(row.scope === null ? {} : { scope: row.scope }),
-    customerTouched: bitsToTouched(row.customer_touched),
-    lastSentMs: row.last_sent_ms,
+/** Nobody touched most findings: one shared, frozen empty list instead of one per record. */
+const UNTOUCHED: readonly PrecedenceAttribute[] = Object.freeze([]);
+
+/**
+ * A row of `getMany` (`raw` mode, in SELECT order): the key string, then the record's columns
+ * but the key's own (the caller's key supplies those: fewer strings to build per row).
+ */
+type GetRow = [
+  pk: string,
+  contentHash: string,
+  updatedAt: string,
+  observedAt: string | null,
+  createdAt: string,
+  firstObservedAt: string | null,
+  recordState: RecordState,
+  scope: string | null,
+  customerTouched: number,
+  lastSentMs: number,
+];
+
+const GET_COLUMNS = `pk, content_hash, updated_at, observed_at, created_at, first_observed_at, record_state, scope,
+  customer_touched, last_sent_ms`;
+
+/**
+ * The record of a `getMany` row and the key it was asked for. Built as one literal with the
+ * optional members added after: conditional spreads cost a copy each, per record, on every
+ * import's lookups.
+ */
+function getRowRecord(row: GetRow, key: FindingKey): ShadowRecord {
+  const [
+    ,
+    contentHash,
+    updatedAt,
+    observedAt,
+    createdAt,
+    firstObservedAt,
+    recordState,
+    scope,
+    touched,
+    lastSentMs,
+  ] = row;
+  const record: { -readonly [K in keyof ShadowRecord]: ShadowRecord[K] } = {
+    key: { accountId: key.accountId, region: key.region, productArn: key.productArn, id: key.id },
+    contentHash,
+    updatedAt,
+    createdAt,
+    recordState,
+    customerTouched: touched === 0 ? UNTOUCHED : bitsToTouched(touched),
+    lastSentMs,
   };
+  if (observedAt !== null) record.observedAt = observedAt;
+  if (firstObservedAt !== null) record.firstObservedAt = firstObservedAt;
+  if (scope !== null) record.scope = scope;
+  return record;
 }
 
 /**
@@ -169,9 +201,6 @@ type ScopeListRow = [
   customerTouched: number,
   lastSentMs: number,
 ];
-
-/** Nobody touched most findings: one shared, frozen empty list instead of one per record. */
-const UNTOUCHED: readonly PrecedenceAttribute[] = Object.freeze([]);
 
 /** The record of a scope-listing row; account, Region, scope and ACTIVE come from the query. */
 function scopeListRecord(row: ScopeListRow, accountId: string, region: string, scope: string): ShadowRecord {
@@ -204,12 +233,11 @@ function scopeListRecord(row: ScopeListRow, accountId: string, region: string, s
 /** A `ShadowStore` in one SQLite file. Create it with `openSqliteShadowStore`. */
 export class SqliteShadowStore implements ShadowStore {
   readonly #db: Database.Database;
-  readonly #get: Database.Statement<[string], Row>;
-  readonly #getChunk: Database.Statement<string[], Row>;
+  readonly #getChunk: Database.Statement<string[], GetRow>;
   readonly #upsert: Database.Statement<(string | number | null)[]>;
   readonly #list: Database.Statement<[string, string, string], ScopeListRow>;
   readonly #touch: Database.Statement<[number, string]>;
-  readonly #observe: Database.Statement<[string, number, string, number]>;
+  readonly #observeChunk: Database.Statement<(string | number)[]>;
   readonly #getScope: Database.Statement<[string], ScopeRow>;
   readonly #advanceScope: Database.Statement<[string, string, string, string, string, number]>;
   readonly #observeAll: (observations: readonly ShadowObservation[], times: readonly number[]) => number;
@@ -223,10 +251,12 @@ export class SqliteShadowStore implements ShadowStore {
 
   constructor(db: Database.Database) {
     this.#db = db;
-    this.#get = db.prepare<[string], Row>("SELECT * FROM shadow WHERE pk = ?");
-    this.#getChunk = db.prepare<string[], Row>(
-      `SELECT * FROM shadow WHERE pk IN (${new Array(GET_CHUNK).fill("?").join(",")})`,
-    );
+    // Raw arrays of named columns: a named property per column costs a native call per row.
+    this.#getChunk = db
+      .prepare<string[], GetRow>(
+        `SELECT ${GET_COLUMNS} FROM shadow WHERE pk IN (${new Array(GET_CHUNK).fill("?").join(",")})`,
+      )
+      .raw(true) as unknown as Database.Statement<string[], GetRow>;
     // The WHERE on the conflict branch is the optimistic-concurrency rule: only a strictly newer
     // updatedAt replaces a stored record; `changes` tells the caller whether it won.
     this.#upsert = db.prepare<(string | number | null)[]>(`
@@ -256,8 +286,10 @@ export class SqliteShadowStore implements ShadowStore {
     );
     // The stored observation is observed_at_ms, or updated_at_ms for a row without one (the same
     // fallback the plan uses); only a later report time advances it.
-    this.#observe = db.prepare<[string, number, string, number]>(
-      "UPDATE shadow SET observed_at = ?, observed_at_ms = ? WHERE pk = ? AND COALESCE(observed_at_ms, updated_at_ms) < ?",
+    // One statement per chunk of keys that share a report time (a scan's findings nearly all do).
+    this.#observeChunk = db.prepare<(string | number)[]>(
+      `UPDATE shadow SET observed_at = ?, observed_at_ms = ?
+      WHERE pk IN (${new Array(GET_CHUNK).fill("?").join(",")}) AND COALESCE(observed_at_ms, updated_at_ms) < ?`,
     );
     this.#getScope = db.prepare<[string], ScopeRow>(
       "SELECT account_id, region, scope, last_scan_at FROM scope_state WHERE pk = ?",
@@ -275,16 +307,28 @@ export class SqliteShadowStore implements ShadowStore {
     );
     const observeTransaction = db.transaction(
       (observations: readonly ShadowObservation[], times: readonly number[]): number => {
+        // Runs of consecutive observations with the same time, up to a chunk each, in order: the
+        // same outcome as one UPDATE per observation (within a run a key advances at most once,
+        // as it would the first time), with the same count of records advanced.
         let advanced = 0;
+        let pks: string[] = [];
+        let runAt = "";
+        let runMs = 0;
+        const flush = () => {
+          if (pks.length === 0) return;
+          advanced += this.#observeChunk.run(runAt, runMs, ...chunkParameters(pks, 0), runMs).changes;
+          pks = [];
+        };
         observations.forEach((observation, index) => {
           const ms = times[index] as number;
-          advanced += this.#observe.run(
-            observation.observedAt,
-            ms,
-            findingKeyString(observation.key),
-            ms,
-          ).changes;
+          if (ms !== runMs || observation.observedAt !== runAt || pks.length === GET_CHUNK) {
+            flush();
+            runAt = observation.observedAt;
+            runMs = ms;
+          }
+          pks.push(findingKeyString(observation.key));
         });
+        flush();
         return advanced;
       },
     );
@@ -334,16 +378,13 @@ export class SqliteShadowStore implements ShadowStore {
   }
 
   async getMany(keys: readonly FindingKey[]): Promise<Map<string, ShadowRecord>> {
-    const ids = [...new Set(keys.map(findingKeyString))];
+    const asked = new Map<string, FindingKey>();
+    for (const key of keys) asked.set(findingKeyString(key), key);
+    const ids = [...asked.keys()];
     const found = new Map<string, ShadowRecord>();
-    let start = 0;
-    for (; start + GET_CHUNK <= ids.length; start += GET_CHUNK) {
-      for (const row of this.#getChunk.all(...ids.slice(start, start + GET_CHUNK)))
-        found.set(row.pk, toRecord(row));
-    }
-    for (const id of ids.slice(start)) {
-      const row = this.#get.get(id);
-      if (row !== undefined) found.set(id, toRecord(row));
+    for (let start = 0; start < ids.length; start += GET_CHUNK) {
+      for (const row of this.#getChunk.all(...chunkParameters(ids, start)))
+        found.set(row[0], getRowRecord(row, asked.get(row[0]) as FindingKey));
     }
     // Keep the caller's key order, as the other stores do.
     return ids.length === found.size ? new Map(ids.map((id) => [id, found.get(id) as ShadowRecord])) : found;
@@ -479,6 +520,10 @@ export function openSqliteShadowStore(options: SqliteShadowStoreOptions): Sqlite
     // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the last commits,
     // which costs a harmless resend.
     db.pragma("synchronous = NORMAL");
+    // A 64 MB page cache (SQLite's default is 2 MB) holds the shadow of ~100,000 findings: the
+    // scope listing, lookups and observation updates then read pages from memory instead of a
+    // pread each (measured 15–25 % less CPU per record at 50,000). Memory is taken as used.
+    db.pragma("cache_size = -65536");
     const version = Number(db.pragma("user_version", { simple: true }));
     if (version > SCHEMA_VERSION) {
       throw new ConfigurationError(
