@@ -1,8 +1,8 @@
 /**
- * The local hub's SQLite file: schema version 5 (the findings' indexes start with a hub number
- * instead of (account, Region); one key index in (hub, Id, product number) order; the resource
- * side table indexed by (hash of the resource Id, UpdatedAt)) and the migration of version 1, 2,
- * 3 and 4 files written by earlier releases.
+ * The local hub's SQLite file: schema version 6 (the findings' indexes start with a hub number
+ * instead of (account, Region); one key index in (hub, Id, product number) order; GeneratorId
+ * indexed by its number with UpdatedAt; the resource side table indexed by (number of the
+ * resource Id, UpdatedAt)) and the migration of version 1 to 5 files written by earlier releases.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -10,10 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import {
-  resourceIdHash,
-  SqliteHubRepository,
-} from "../../../lambdas/adapters/local-hub/sqlite-repository.ts";
+import { SqliteHubRepository } from "../../../lambdas/adapters/local-hub/sqlite-repository.ts";
 import { findingKeyString, type StoredFinding } from "../../../lambdas/core/hub/contracts.ts";
 
 const KEY = {
@@ -100,14 +97,42 @@ CREATE INDEX finding_resources_type ON finding_resources (resource_type);
 INSERT INTO meta (key, value) VALUES ('schema_version', '4');
 `;
 
-/** The v5 indexes of the findings table (the text key columns are no longer indexed). */
+/** Schema version 5 (GeneratorId and the resource Id's hash in the indexes), frozen here to test the migration to version 6. */
+const V5_DDL = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE hubs (account_id TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account_id, region));
+CREATE TABLE product_subscriptions (account_id TEXT NOT NULL, region TEXT NOT NULL, product_arn TEXT NOT NULL, subscription_arn TEXT NOT NULL, PRIMARY KEY (account_id, region, product_arn));
+CREATE TABLE hub_numbers (hub_no INTEGER PRIMARY KEY, account_id TEXT NOT NULL, region TEXT NOT NULL, UNIQUE (account_id, region));
+CREATE TABLE product_numbers (product_no INTEGER PRIMARY KEY, product_arn TEXT NOT NULL UNIQUE);
+CREATE TABLE findings (
+  fid INTEGER PRIMARY KEY,
+  account_id TEXT NOT NULL, region TEXT NOT NULL, product_arn TEXT NOT NULL, id TEXT NOT NULL,
+  generator_id TEXT, aws_account_id TEXT, title TEXT, severity_label TEXT, record_state TEXT,
+  workflow_status TEXT, compliance_status TEXT, company_name TEXT, product_name TEXT,
+  created_at_ms INTEGER, updated_at_ms INTEGER, last_provider_update_ms INTEGER NOT NULL, doc TEXT NOT NULL,
+  hub_no INTEGER, product_no INTEGER
+);
+CREATE TABLE finding_resources (fid INTEGER NOT NULL REFERENCES findings(fid) ON DELETE CASCADE, resource_id TEXT, resource_type TEXT, updated_at_ms INTEGER, resource_hash INTEGER);
+CREATE UNIQUE INDEX findings_key_v5 ON findings (hub_no, id, product_no);
+CREATE INDEX findings_expiry_v5 ON findings (hub_no, last_provider_update_ms);
+CREATE INDEX findings_title_v5 ON findings (hub_no, title);
+CREATE INDEX findings_created_at_ms_v5 ON findings (hub_no, created_at_ms);
+CREATE INDEX findings_updated_at_ms_v5 ON findings (hub_no, updated_at_ms);
+CREATE INDEX findings_generator_v5 ON findings (hub_no, generator_id, updated_at_ms);
+CREATE INDEX finding_resources_fid ON finding_resources (fid);
+CREATE INDEX finding_resources_hash_updated ON finding_resources (resource_hash, updated_at_ms);
+CREATE INDEX finding_resources_type ON finding_resources (resource_type);
+INSERT INTO meta (key, value) VALUES ('schema_version', '5');
+`;
+
+/** The indexes of the findings table at the current version (the text key columns are no longer indexed). */
 const V5_INDEXES = [
   "findings_key_v5",
   "findings_expiry_v5",
   "findings_title_v5",
   "findings_created_at_ms_v5",
   "findings_updated_at_ms_v5",
-  "findings_generator_v5",
+  "findings_generator_no",
 ];
 const RETIRED_INDEXES = [
   "findings_key",
@@ -119,6 +144,7 @@ const RETIRED_INDEXES = [
   "findings_created_at_ms",
   "findings_updated_at_ms",
   "findings_generator_updated",
+  "findings_generator_v5",
 ];
 
 function schemaVersion(file: string): unknown {
@@ -172,7 +198,7 @@ describe("SQLite hub schema", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("creates new files with 32 KB pages, indexes that start with the hub number, a single key index (hub, Id, product number), and GeneratorId indexed with UpdatedAt", () => {
+  it("creates new files with 32 KB pages, indexes that start with the hub number, a single key index (hub, Id, product number), and GeneratorId's number indexed with UpdatedAt", () => {
     const file = join(dir, "new.sqlite");
     new SqliteHubRepository({ file }).close();
     const db = new Database(file, { readonly: true });
@@ -184,7 +210,7 @@ describe("SQLite hub schema", () => {
     const names = indexNames(file);
     assert.deepEqual(names.filter((n) => V5_INDEXES.includes(n)).sort(), [...V5_INDEXES].sort());
     assert.ok(!names.some((n) => RETIRED_INDEXES.includes(n)));
-    assert.deepEqual(schemaVersion(file), { value: "5" });
+    assert.deepEqual(schemaVersion(file), { value: "6" });
   });
 
   it("migrates a version 1 file: keeps its findings, replaces the two key indexes, updates in place", () => {
@@ -216,7 +242,7 @@ describe("SQLite hub schema", () => {
     const names = indexNames(file);
     assert.ok(V5_INDEXES.every((n) => names.includes(n)));
     assert.ok(!names.some((n) => RETIRED_INDEXES.includes(n)));
-    assert.deepEqual(schemaVersion(file), { value: "5" });
+    assert.deepEqual(schemaVersion(file), { value: "6" });
   });
 
   it("migrates a version 2 file: the resource side table gets its findings' UpdatedAt and the (resource Id, UpdatedAt) index", () => {
@@ -272,17 +298,21 @@ describe("SQLite hub schema", () => {
           name: string;
         }[]
       ).map((r) => r.name);
-      assert.ok(names.includes("finding_resources_hash_updated"));
-      assert.ok(!names.includes("finding_resources_id") && !names.includes("finding_resources_id_updated"));
+      assert.ok(names.includes("finding_resources_no_updated"));
+      assert.ok(
+        !names.includes("finding_resources_id") &&
+          !names.includes("finding_resources_id_updated") &&
+          !names.includes("finding_resources_hash_updated"),
+      );
       assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
-        value: "5",
+        value: "6",
       });
     } finally {
       check.close();
     }
   });
 
-  it("migrates a version 3 file: each resource row gets the hash of its Id, read through the new index", () => {
+  it("migrates a version 3 file: each resource row gets the number of its Id, read through the new index", () => {
     const file = join(dir, "v3.sqlite");
     const db = new Database(file);
     db.exec(V3_DDL);
@@ -337,11 +367,15 @@ describe("SQLite hub schema", () => {
     const check = new Database(file, { readonly: true });
     try {
       assert.deepEqual(
-        check.prepare("SELECT resource_id, resource_hash FROM finding_resources ORDER BY rowid").all(),
+        check
+          .prepare(
+            "SELECT r.resource_id, n.resource_id AS numbered FROM finding_resources r LEFT JOIN resource_numbers n ON n.resource_no = r.resource_no ORDER BY r.rowid",
+          )
+          .all(),
         [
-          { resource_id: "r-1", resource_hash: resourceIdHash("r-1") },
-          { resource_id: "r-2", resource_hash: resourceIdHash("r-2") },
-          { resource_id: null, resource_hash: null },
+          { resource_id: "r-1", numbered: "r-1" },
+          { resource_id: "r-2", numbered: "r-2" },
+          { resource_id: null, numbered: null },
         ],
       );
       const names = (
@@ -350,10 +384,10 @@ describe("SQLite hub schema", () => {
           .all() as { name: string }[]
       ).map((r) => r.name);
       assert.ok(
-        names.includes("finding_resources_hash_updated") && !names.includes("finding_resources_id_updated"),
+        names.includes("finding_resources_no_updated") && !names.includes("finding_resources_id_updated"),
       );
       assert.deepEqual(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get(), {
-        value: "5",
+        value: "6",
       });
     } finally {
       check.close();
@@ -430,7 +464,7 @@ describe("SQLite hub schema", () => {
     const names = indexNames(file);
     assert.ok(V5_INDEXES.every((n) => names.includes(n)));
     assert.ok(!names.some((n) => RETIRED_INDEXES.includes(n)));
-    assert.deepEqual(schemaVersion(file), { value: "5" });
+    assert.deepEqual(schemaVersion(file), { value: "6" });
     const check = new Database(file, { readonly: true });
     try {
       assert.equal((check.prepare("SELECT count(*) AS n FROM hub_numbers").get() as { n: number }).n, 3);
@@ -446,6 +480,195 @@ describe("SQLite hub schema", () => {
       );
     } finally {
       check.close();
+    }
+  });
+
+  it("migrates a version 5 file: findings get GeneratorId numbers and resource rows resource numbers, read by EQUALS and PREFIX through the new indexes, updated in place", () => {
+    const file = join(dir, "v5.sqlite");
+    const db = new Database(file);
+    db.exec(V5_DDL);
+    db.exec("INSERT INTO hub_numbers (account_id, region) VALUES ('123456789012', 'us-east-1')");
+    db.prepare("INSERT INTO product_numbers (product_arn) VALUES (?)").run(KEY.productArn);
+    const updatedAtMs = Date.UTC(2026, 0, 1);
+    const insertFinding = db.prepare(
+      "INSERT INTO findings (hub_no, product_no, account_id, region, product_arn, id, generator_id, title, updated_at_ms, last_provider_update_ms, doc) VALUES (1, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    const insertResource = db.prepare(
+      "INSERT INTO finding_resources (fid, resource_id, resource_type, updated_at_ms, resource_hash) VALUES (?, ?, 'Other', ?, 12345)",
+    );
+    const rows: [string, string, string | null, string][] = [
+      ["finding-1", "rule-a", "r-1", "one"],
+      ["finding-2", "rule-b", "r-2", "two"],
+      ["finding-3", "rule-a", "r-2", "three"],
+      ["finding-4", "other", null, "four"],
+    ];
+    rows.forEach(([id, rule, resource, title], i) => {
+      const key = { ...KEY, id };
+      const finding = stored(title);
+      const doc = {
+        ...finding,
+        key,
+        finding: {
+          ...finding.finding,
+          Id: id,
+          GeneratorId: rule,
+          Resources: resource === null ? [] : [{ Type: "Other", Id: resource }],
+        },
+      };
+      const fid = insertFinding.run(
+        KEY.accountId,
+        KEY.region,
+        KEY.productArn,
+        id,
+        rule,
+        title,
+        updatedAtMs + i,
+        updatedAtMs,
+        JSON.stringify(doc),
+      ).lastInsertRowid;
+      if (resource !== null) insertResource.run(fid, resource, updatedAtMs + i);
+    });
+    db.close();
+
+    const repo = new SqliteHubRepository({ file });
+    try {
+      const titles = (
+        column: "generator_id" | "resource_id",
+        equals: string[],
+        prefixes: string[] = [],
+        order = true,
+      ) =>
+        [
+          ...repo.queryFindings({
+            accountId: KEY.accountId,
+            region: KEY.region,
+            constraints: [{ kind: "string", column, equals, prefixes }],
+            expiredAtOrBeforeMs: 0,
+            ...(order ? { order: { column: "updated_at_ms" as const, descending: true } } : {}),
+          }),
+        ].map((s) => s.finding.Title);
+      // Walks (one value, in UpdatedAt order) and reads through the index (several values, unordered).
+      assert.deepEqual(titles("generator_id", ["rule-a"]), ["three", "one"]);
+      assert.deepEqual(titles("generator_id", ["rule-a", "rule-b"], [], false).sort(), [
+        "one",
+        "three",
+        "two",
+      ]);
+      assert.deepEqual(titles("generator_id", [], ["rule-"], false).sort(), ["one", "three", "two"]);
+      assert.deepEqual(titles("generator_id", ["rule-c"]), []);
+      assert.deepEqual(titles("resource_id", ["r-2"]), ["three", "two"]);
+      assert.deepEqual(titles("resource_id", [], ["r-"], false).sort(), ["one", "three", "two"]);
+      assert.deepEqual(titles("resource_id", ["r-9"]), []);
+      // An update keeps the row and moves it to its new GeneratorId and resource.
+      const key = { ...KEY, id: "finding-1" };
+      const updated = stored("one, moved");
+      repo.transaction(() => {
+        repo.getFindings([key]);
+        repo.putFindings([
+          {
+            ...updated,
+            key,
+            finding: {
+              ...updated.finding,
+              Id: key.id,
+              GeneratorId: "rule-b",
+              Resources: [{ Type: "Other", Id: "r-3" }],
+            },
+          },
+        ]);
+      });
+      assert.equal(repo.countFindings(), 4);
+      assert.deepEqual(titles("generator_id", ["rule-a"]), ["three"]);
+      assert.deepEqual(titles("generator_id", ["rule-b"], [], false).sort(), ["one, moved", "two"]);
+      assert.deepEqual(titles("resource_id", ["r-1"]), []);
+      assert.deepEqual(titles("resource_id", ["r-3"]), ["one, moved"]);
+    } finally {
+      repo.close();
+    }
+    const names = indexNames(file);
+    assert.ok(V5_INDEXES.every((n) => names.includes(n)));
+    assert.ok(!names.some((n) => RETIRED_INDEXES.includes(n)));
+    assert.deepEqual(schemaVersion(file), { value: "6" });
+    const check = new Database(file, { readonly: true });
+    try {
+      assert.deepEqual(
+        check.prepare("SELECT generator_id FROM generator_numbers ORDER BY generator_no").pluck().all(),
+        ["other", "rule-a", "rule-b"],
+      );
+      assert.equal(
+        check
+          .prepare(
+            "SELECT count(*) FROM findings f JOIN generator_numbers g ON g.generator_no = f.generator_no WHERE g.generator_id = f.generator_id",
+          )
+          .pluck()
+          .get(),
+        4,
+      );
+      assert.deepEqual(
+        check.prepare("SELECT resource_id FROM resource_numbers ORDER BY resource_no").pluck().all(),
+        ["r-1", "r-2", "r-3"],
+      );
+      const plan = (sql: string) =>
+        (check.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+          .map((r) => r.detail)
+          .join("; ");
+      assert.match(
+        plan("SELECT doc FROM findings WHERE hub_no = 1 AND generator_no = 2 ORDER BY updated_at_ms DESC"),
+        /USING INDEX findings_generator_no \(hub_no=\? AND generator_no=\?\)/,
+      );
+      assert.match(
+        plan(
+          "SELECT fid, resource_id FROM finding_resources WHERE resource_no = 2 ORDER BY updated_at_ms DESC",
+        ),
+        /USING INDEX finding_resources_no_updated \(resource_no=\?\)/,
+      );
+    } finally {
+      check.close();
+    }
+  });
+
+  it("forgets GeneratorId and resource numbers assigned in a transaction that rolled back", () => {
+    const file = join(dir, "rollback-numbers.sqlite");
+    const repo = new SqliteHubRepository({ file });
+    const numbered = (id: string, rule: string, resource: string): StoredFinding => {
+      const s = stored(id);
+      return {
+        ...s,
+        key: { ...KEY, id },
+        finding: { ...s.finding, Id: id, GeneratorId: rule, Resources: [{ Type: "Other", Id: resource }] },
+      };
+    };
+    try {
+      // The first finding makes the hub and product numbers outlive the rollback below.
+      repo.putFindings([numbered("kept", "rule-kept", "r-kept")]);
+      assert.throws(() =>
+        repo.transaction(() => {
+          repo.putFindings([numbered("rolled back", "rule-gone", "r-gone")]);
+          throw new Error("abort");
+        }),
+      );
+      // Another GeneratorId and resource take the numbers the rolled-back ones had.
+      repo.putFindings([numbered("second", "rule-second", "r-second")]);
+      const titles = (column: "generator_id" | "resource_id", value: string) =>
+        [
+          ...repo.queryFindings({
+            accountId: KEY.accountId,
+            region: KEY.region,
+            constraints: [{ kind: "string", column, equals: [value], prefixes: [] }],
+            expiredAtOrBeforeMs: 0,
+            order: { column: "updated_at_ms", descending: true },
+          }),
+        ].map((s) => s.finding.Title);
+      assert.deepEqual(titles("generator_id", "rule-gone"), []);
+      assert.deepEqual(titles("resource_id", "r-gone"), []);
+      assert.deepEqual(titles("generator_id", "rule-second"), ["second"]);
+      assert.deepEqual(titles("resource_id", "r-second"), ["second"]);
+      repo.putFindings([numbered("gone, again", "rule-gone", "r-gone")]);
+      assert.deepEqual(titles("generator_id", "rule-gone"), ["gone, again"]);
+      assert.deepEqual(titles("generator_id", "rule-second"), ["second"]);
+      assert.deepEqual(titles("resource_id", "r-gone"), ["gone, again"]);
+    } finally {
+      repo.close();
     }
   });
 
@@ -481,15 +704,18 @@ describe("SQLite hub schema", () => {
   });
 
   it("refuses a file written by a newer schema version, naming the file and the versions", () => {
-    const file = join(dir, "v6.sqlite");
+    const file = join(dir, "v7.sqlite");
     const db = new Database(file);
     db.exec(
-      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '6');",
+      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '7');",
     );
     db.close();
     assert.throws(
       () => new SqliteHubRepository({ file }),
-      (error: Error) => error.message.includes(file) && /schema version 6/.test(error.message),
+      (error: Error) =>
+        error.message.includes(file) &&
+        /schema version 7/.test(error.message) &&
+        /expected 6/.test(error.message),
     );
   });
 });
