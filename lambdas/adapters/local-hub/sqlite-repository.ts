@@ -214,6 +214,16 @@ const NUMBERED_COLUMNS: ReadonlyMap<
   ],
 ]);
 
+/**
+ * What a finding's side-table rows hold besides its UpdatedAt: each resource's Id (when a string)
+ * and Type, in order. Two findings with the same key have the same rows.
+ */
+function resourceRowsKey(finding: StoredFinding["finding"]): string {
+  const resources = finding.Resources;
+  if (resources === undefined || resources.length === 0) return "[]";
+  return JSON.stringify(resources.map((r) => [typeof r.Id === "string" ? r.Id : null, r.Type ?? null]));
+}
+
 interface FindingRow {
   fid: number;
   doc: string;
@@ -321,6 +331,7 @@ export class SqliteHubRepository implements HubRepository {
         `UPDATE findings SET generator_no = ?, ${SCALAR_COLUMNS.map((c) => `${c} = ?`).join(", ")}, last_provider_update_ms = ?, doc = ? WHERE fid = ?`,
       ),
       deleteResources: db.prepare("DELETE FROM finding_resources WHERE fid = ?"),
+      moveResources: db.prepare("UPDATE finding_resources SET updated_at_ms = ? WHERE fid = ?"),
       insertResource: db.prepare(
         "INSERT INTO finding_resources (fid, resource_id, resource_type, updated_at_ms, resource_no) VALUES (?, ?, ?, ?, ?)",
       ),
@@ -503,10 +514,12 @@ export class SqliteHubRepository implements HubRepository {
     // Writers take the write lock up front (no upgrade deadlock with another process); readers do not.
     const tx = this.#db.transaction(() => {
       this.#rowIds = new Map();
+      this.#resourceRows = new Map();
       try {
         return fn();
       } finally {
         this.#rowIds = undefined;
+        this.#resourceRows = undefined;
       }
     });
     if (mode !== "write") return tx.deferred();
@@ -538,6 +551,17 @@ export class SqliteHubRepository implements HubRepository {
    * stale cannot write at all in WAL mode), and this class's own deletions clear it.
    */
   #rowIds: Map<string, number | null> | undefined;
+
+  /**
+   * What the side-table rows of each finding read (or written) in the current transaction hold,
+   * by `findingKeyString`: the UpdatedAt they repeat and `resourceRowsKey` of their Ids and types.
+   * An update whose resources are the same then leaves the rows alone (BatchUpdateFindings, which
+   * never changes UpdatedAt) or only moves their UpdatedAt (a re-import), instead of deleting and
+   * re-inserting every row with its three index entries. Same validity rules as {@link #rowIds}.
+   */
+  #resourceRows:
+    | Map<string, { readonly updatedAtMs: string | number | null; readonly resources: string }>
+    | undefined;
 
   getHub(accountId: string, region: string): HubRecord | undefined {
     const row = this.#stmts.getHub.get(accountId, region) as { doc: string } | undefined;
@@ -582,7 +606,14 @@ export class SqliteHubRepository implements HubRepository {
           : (this.#stmts.getFinding.get(hubNo, key.id, productNo) as FindingRow | undefined);
       const ks = findingKeyString(key);
       this.#rowIds?.set(ks, row === undefined ? null : row.fid);
-      if (row !== undefined) out.set(ks, JSON.parse(row.doc) as StoredFinding);
+      if (row !== undefined) {
+        const found = JSON.parse(row.doc) as StoredFinding;
+        this.#resourceRows?.set(ks, {
+          updatedAtMs: scalarIndexValue(found.finding, "updated_at_ms"),
+          resources: resourceRowsKey(found.finding),
+        });
+        out.set(ks, found);
+      }
     }
     return out;
   }
@@ -636,18 +667,28 @@ export class SqliteHubRepository implements HubRepository {
           // A remembered row id that no longer exists would lose the finding silently.
           if (changes !== 1)
             throw new Error(`local hub: finding row ${fid} of ${ks} vanished within its transaction`);
-          this.#stmts.deleteResources.run(fid);
         }
-        for (const resource of stored.finding.Resources ?? []) {
-          const id = typeof resource.Id === "string" ? resource.Id : null;
-          this.#stmts.insertResource.run(
-            fid,
-            id,
-            resource.Type ?? null,
-            updatedAtMs,
-            id === null ? null : this.#resourceNo(id, true),
-          );
+        const before = known === undefined || known === null ? undefined : this.#resourceRows?.get(ks);
+        const resources = before === undefined ? undefined : resourceRowsKey(stored.finding);
+        if (before !== undefined && before.resources === resources) {
+          // The same resources: the rows stay; only the UpdatedAt they repeat may move.
+          if (before.updatedAtMs !== updatedAtMs) this.#stmts.moveResources.run(updatedAtMs, fid);
+        } else {
+          if (existing !== undefined) this.#stmts.deleteResources.run(fid);
+          for (const resource of stored.finding.Resources ?? []) {
+            const id = typeof resource.Id === "string" ? resource.Id : null;
+            this.#stmts.insertResource.run(
+              fid,
+              id,
+              resource.Type ?? null,
+              updatedAtMs,
+              id === null ? null : this.#resourceNo(id, true),
+            );
+          }
         }
+        // What the rows hold now; unknown (forgotten) when this write did not compare them.
+        if (resources !== undefined) this.#resourceRows?.set(ks, { updatedAtMs, resources });
+        else this.#resourceRows?.delete(ks);
       }
     });
   }
@@ -835,7 +876,10 @@ export class SqliteHubRepository implements HubRepository {
     if (hubNo === undefined) return 0;
     const deleted = this.#stmts.purge.run(hubNo, cutoffMs).changes;
     // Row ids read before the purge may name deleted rows.
-    if (deleted > 0) this.#rowIds?.clear();
+    if (deleted > 0) {
+      this.#rowIds?.clear();
+      this.#resourceRows?.clear();
+    }
     return deleted;
   }
 

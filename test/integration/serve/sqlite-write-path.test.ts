@@ -1,6 +1,7 @@
 /**
  * The SQLite repository's write path: the row ids remembered from a transaction's reads (so that
- * `putFindings` needs no second key lookup) never outlive a deletion or the transaction, and the
+ * `putFindings` needs no second key lookup) never outlive a deletion or the transaction, an
+ * update leaves a finding's resource rows alone when its resources did not change, and the
  * single-value column reader writes exactly what `indexRow` would.
  */
 import assert from "node:assert/strict";
@@ -9,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
+import Database from "better-sqlite3";
 import {
   INDEXED_COLUMNS,
   indexRow,
@@ -83,6 +85,95 @@ describe("SQLite repository write path", () => {
       assert.equal(repo.countFindings(), 1);
       assert.equal([...repo.getFindings([first.key]).values()][0]?.finding.Title, "third");
     } finally {
+      repo.close();
+    }
+  });
+
+  it("keeps a finding's resource rows when an update has the same resources (moving only their UpdatedAt) and rewrites them when the resources change", () => {
+    const file = join(dir, "resources.sqlite");
+    const repo = new SqliteHubRepository({ file });
+    const check = new Database(file, { readonly: true });
+    const rows = () =>
+      check
+        .prepare(
+          "SELECT rowid AS rid, resource_id, resource_type, updated_at_ms FROM finding_resources ORDER BY rowid",
+        )
+        .all() as { rid: number; resource_id: string | null; resource_type: string; updated_at_ms: number }[];
+    const version = (updatedAt: string, title: string, resources: AwsSecurityFinding["Resources"]) => {
+      const s = stored("f-4", Date.parse(updatedAt), title);
+      return { ...s, finding: { ...s.finding, UpdatedAt: updatedAt, Resources: resources } };
+    };
+    const byResource = (id: string) =>
+      [
+        ...repo.queryFindings({
+          accountId: ACCOUNT,
+          region: REGION,
+          constraints: [{ kind: "string", column: "resource_id", equals: [id], prefixes: [] }],
+          expiredAtOrBeforeMs: 0,
+          order: { column: "updated_at_ms", descending: true },
+        }),
+      ].map((f) => f.finding.Title);
+    const update = (next: StoredFinding) =>
+      repo.transaction(() => {
+        repo.getFindings([next.key]);
+        repo.putFindings([next]);
+      });
+    try {
+      const two = [
+        { Type: "Other", Id: "r-1" },
+        { Type: "Container", Id: "r-2" },
+      ];
+      repo.putFindings([version("2026-01-01T00:00:00.000Z", "first", two)]);
+      const first = rows();
+      assert.equal(first.length, 2);
+      // A re-import with the same resources: same rows, their UpdatedAt moved.
+      update(version("2026-01-02T00:00:00.000Z", "second", structuredClone(two)));
+      assert.deepEqual(
+        rows(),
+        first.map((r) => ({ ...r, updated_at_ms: Date.parse("2026-01-02T00:00:00.000Z") })),
+      );
+      assert.deepEqual(byResource("r-2"), ["second"]);
+      // Same resources and UpdatedAt (as BatchUpdateFindings writes): nothing changes.
+      const unchanged = rows();
+      update(version("2026-01-02T00:00:00.000Z", "third", structuredClone(two)));
+      assert.deepEqual(rows(), unchanged);
+      // Another Type for the same Id, then a resource fewer: the rows are rewritten.
+      update(
+        version("2026-01-02T00:00:00.000Z", "fourth", [
+          { Type: "Other", Id: "r-1" },
+          { Type: "Other", Id: "r-2" },
+        ]),
+      );
+      assert.deepEqual(
+        rows().map((r) => [r.resource_id, r.resource_type]),
+        [
+          ["r-1", "Other"],
+          ["r-2", "Other"],
+        ],
+      );
+      update(version("2026-01-03T00:00:00.000Z", "fifth", [{ Type: "Other", Id: "r-1" }]));
+      assert.deepEqual(
+        rows().map((r) => [r.resource_id, r.updated_at_ms]),
+        [["r-1", Date.parse("2026-01-03T00:00:00.000Z")]],
+      );
+      assert.deepEqual(byResource("r-2"), []);
+      assert.deepEqual(byResource("r-1"), ["fifth"]);
+      // Written twice in one transaction, and without a read first: the rows follow the last write.
+      repo.transaction(() => {
+        const key = version("2026-01-04T00:00:00.000Z", "", []).key;
+        repo.getFindings([key]);
+        repo.putFindings([version("2026-01-04T00:00:00.000Z", "sixth", [{ Type: "Other", Id: "r-3" }])]);
+        repo.putFindings([version("2026-01-05T00:00:00.000Z", "seventh", [{ Type: "Other", Id: "r-1" }])]);
+      });
+      assert.deepEqual(
+        rows().map((r) => [r.resource_id, r.updated_at_ms]),
+        [["r-1", Date.parse("2026-01-05T00:00:00.000Z")]],
+      );
+      repo.putFindings([version("2026-01-06T00:00:00.000Z", "eighth", [])]);
+      assert.deepEqual(rows(), []);
+      assert.deepEqual(byResource("r-1"), []);
+    } finally {
+      check.close();
       repo.close();
     }
   });
