@@ -110,23 +110,18 @@ for (let c = 0; c < 256; c++) {
 }
 /**
  * True when none of the four bytes of `w` is special inside a JSON string: all are printable ASCII
- * (0x20–0x7E) other than `"` and `\\`. Bit tricks on 32 bits (a byte below 0x20, equal to `"`,
- * `\\` or DEL, or with its high bit set), whatever the byte order: only whether some byte is
- * special matters, never which.
+ * (0x20–0x7E) other than `"` and `\\`. Whatever the byte order (only whether some byte is special
+ * matters, never which): when no byte has its high bit set, adding to a byte never carries into the
+ * next, and a byte's high bit after `+ 0x60` says ≥ 0x20, after `+ 0x01` clear says < 0x7F, after
+ * `^ 0x22` or `^ 0x5C` and `+ 0x7F` says it differs from `"` or `\\`; a byte with its high bit set
+ * fails the last test itself.
  */
 function plainWord(w: number): boolean {
-  const quote = w ^ 0x22222222;
-  const backslash = w ^ 0x5c5c5c5c;
-  const del = w ^ 0x7f7f7f7f;
-  return (
-    ((w |
-      ((w - 0x20202020) & ~w) |
-      ((quote - 0x01010101) & ~quote) |
-      ((backslash - 0x01010101) & ~backslash) |
-      ((del - 0x01010101) & ~del)) &
-      0x80808080) ===
-    0
-  );
+  const atLeastSpace = w + 0x60606060;
+  const belowDel = w + 0x01010101;
+  const notQuote = (w ^ 0x22222222) + 0x7f7f7f7f;
+  const notBackslash = (w ^ 0x5c5c5c5c) + 0x7f7f7f7f;
+  return (atLeastSpace & notQuote & notBackslash & ~(belowDel | w) & 0x80808080) === (0x80808080 | 0);
 }
 
 /** Valid characters after a backslash, `u` apart. */
