@@ -69,11 +69,38 @@ function memberPrefix(key: string): string {
   return prefix;
 }
 
-/** Object keys in string order; sorted only when they are not in order already (no copy then). */
-function sortedKeys(record: object): string[] {
+/**
+ * Sorted key lists of the object shapes met last, by their first key: a converter builds every
+ * finding with the same few shapes (same keys, same order), so after the first finding a shape's
+ * order is a comparison of its key list with the remembered one instead of a sort. Bounded like
+ * {@link quotedKeys}; a miss sorts and replaces the entry.
+ */
+const sortedShapes = new Map<string, { readonly keys: readonly string[]; readonly sorted: string[] }>();
+const MAX_SORTED_SHAPES = 1024;
+
+/** True when `a` and `b` hold the same strings in the same order. */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Object keys in string order: the keys themselves when in order already, else the remembered
+ * order of the same shape, else sorted. The result is never modified by a caller.
+ */
+function sortedKeys(record: object): readonly string[] {
   const keys = Object.keys(record);
   for (let i = 1; i < keys.length; i++) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) return keys.sort();
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      const first = keys[0] as string;
+      const known = sortedShapes.get(first);
+      if (known !== undefined && sameKeys(known.keys, keys)) return known.sorted;
+      const sorted = [...keys].sort();
+      if (known !== undefined || sortedShapes.size < MAX_SORTED_SHAPES)
+        sortedShapes.set(first, { keys, sorted });
+      return sorted;
+    }
   }
   return keys;
 }
@@ -130,7 +157,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** `ProductFields` keys the provider owns (in string order), or `undefined` when none are left. */
-function providerProductFieldKeys(fields: object): string[] | undefined {
+function providerProductFieldKeys(fields: object): readonly string[] | undefined {
   const keys = sortedKeys(fields).filter((k) => !k.startsWith(SERVICE_PRODUCT_FIELD_PREFIX));
   return keys.length > 0 ? keys : undefined;
 }

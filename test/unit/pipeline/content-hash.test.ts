@@ -44,6 +44,30 @@ describe("canonicalJson", () => {
   it("does not depend on the order of object keys", () => {
     assert.equal(canonicalJson({ b: 1, a: { d: 2, c: 3 } }), canonicalJson({ a: { c: 3, d: 2 }, b: 1 }));
   });
+
+  it("sorts every object by its own keys when shapes recur, share a first key or differ in one key", () => {
+    // The writer remembers the order of recent shapes: alternating shapes with the same first key,
+    // a longer or shorter list, and integer-like keys (which objects list first) must never reuse
+    // another shape's order.
+    const shapes = [
+      { z: 1, b: 2, a: 3 },
+      { z: 1, b: 2, c: 3 },
+      { z: 1, b: 2 },
+      { z: 1, b: 2, a: 3, y: 4 },
+      { z: 1, a: 3, b: 2 },
+      { 10: "x", 9: "y", z: 1, b: 2 },
+      {
+        z: { q: 1, p: 2 },
+        b: [
+          { z: 1, b: 2, a: 3 },
+          { z: 1, b: 2, c: 3 },
+        ],
+      },
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const value of shapes) assert.equal(canonicalJson(value), reference(value), JSON.stringify(value));
+    }
+  });
 });
 
 describe("contentHash", () => {
