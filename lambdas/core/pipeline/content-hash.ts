@@ -69,20 +69,47 @@ function memberPrefix(key: string): string {
   return prefix;
 }
 
+/** An object shape met before: its keys as listed, and in string order. */
+interface Shape {
+  readonly keys: readonly string[];
+  readonly sorted: readonly string[];
+}
+
 /**
  * Sorted key lists of the object shapes met last, by their first key: a converter builds every
  * finding with the same few shapes (same keys, same order), so after the first finding a shape's
- * order is a comparison of its key list with the remembered one instead of a sort. Bounded like
- * {@link quotedKeys}; a miss sorts and replaces the entry.
+ * order is a comparison of its key list with the remembered one instead of a sort. A few shapes
+ * per first key (a package and its vendor may both start with `Name`); bounded like
+ * {@link quotedKeys}.
  */
-const sortedShapes = new Map<string, { readonly keys: readonly string[]; readonly sorted: string[] }>();
-const MAX_SORTED_SHAPES = 1024;
+const shapesByFirstKey = new Map<string, Shape[]>();
+const MAX_SHAPE_FIRST_KEYS = 1024;
+const MAX_SHAPES_PER_FIRST_KEY = 8;
 
 /** True when `a` and `b` hold the same strings in the same order. */
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** `keys` (not in order) in string order: a remembered shape's order, else sorted and remembered. */
+function sortedShape(keys: string[]): readonly string[] {
+  const first = keys[0] as string;
+  let shapes = shapesByFirstKey.get(first);
+  if (shapes !== undefined) {
+    for (const shape of shapes) if (sameKeys(shape.keys, keys)) return shape.sorted;
+  }
+  const sorted = [...keys].sort();
+  if (shapes === undefined && shapesByFirstKey.size < MAX_SHAPE_FIRST_KEYS) {
+    shapes = [];
+    shapesByFirstKey.set(first, shapes);
+  }
+  if (shapes !== undefined) {
+    if (shapes.length >= MAX_SHAPES_PER_FIRST_KEY) shapes.shift();
+    shapes.push({ keys, sorted });
+  }
+  return sorted;
 }
 
 /**
@@ -92,15 +119,7 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 function sortedKeys(record: object): readonly string[] {
   const keys = Object.keys(record);
   for (let i = 1; i < keys.length; i++) {
-    if ((keys[i - 1] as string) > (keys[i] as string)) {
-      const first = keys[0] as string;
-      const known = sortedShapes.get(first);
-      if (known !== undefined && sameKeys(known.keys, keys)) return known.sorted;
-      const sorted = [...keys].sort();
-      if (known !== undefined || sortedShapes.size < MAX_SORTED_SHAPES)
-        sortedShapes.set(first, { keys, sorted });
-      return sorted;
-    }
+    if ((keys[i - 1] as string) > (keys[i] as string)) return sortedShape(keys);
   }
   return keys;
 }

@@ -49,7 +49,7 @@ describe("canonicalJson", () => {
     // The writer remembers the order of recent shapes: alternating shapes with the same first key,
     // a longer or shorter list, and integer-like keys (which objects list first) must never reuse
     // another shape's order.
-    const shapes = [
+    const shapes: Record<string, unknown>[] = [
       { z: 1, b: 2, a: 3 },
       { z: 1, b: 2, c: 3 },
       { z: 1, b: 2 },
@@ -64,6 +64,8 @@ describe("canonicalJson", () => {
         ],
       },
     ];
+    // More shapes with one first key than the writer remembers per first key.
+    for (let i = 0; i < 12; i++) shapes.push({ z: 1, [`k${i}`]: i, a: 0 });
     for (let round = 0; round < 3; round++) {
       for (const value of shapes) assert.equal(canonicalJson(value), reference(value), JSON.stringify(value));
     }
