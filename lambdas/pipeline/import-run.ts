@@ -363,13 +363,22 @@ async function importChunks(
   // Settled findings are only counted: the report carries counts, not one skip per finding.
   let settledUnchanged = 0;
   const settledObservations: ShadowObservation[] = [];
+  // A report's findings share their UpdatedAt: format each distinct time once, and the
+  // observations then share one string.
+  let observedMsFormatted = Number.NaN;
+  let observedAtText = "";
   let maxIncomingMs: number | undefined;
   for (const entry of latest.values()) {
     if (maxIncomingMs === undefined || entry.updatedMs > maxIncomingMs) maxIncomingMs = entry.updatedMs;
     if (isSettled(entry)) {
       settledUnchanged++;
-      if (entry.observe)
-        settledObservations.push({ key: entry.key, observedAt: formatAsffTimestamp(entry.updatedMs) });
+      if (entry.observe) {
+        if (entry.updatedMs !== observedMsFormatted) {
+          observedMsFormatted = entry.updatedMs;
+          observedAtText = formatAsffTimestamp(entry.updatedMs);
+        }
+        settledObservations.push({ key: entry.key, observedAt: observedAtText });
+      }
       continue;
     }
     planned.set(entry.keyString, entry);
