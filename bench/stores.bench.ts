@@ -1,8 +1,11 @@
 /**
  * Shadow store benchmark: records/s for commit (in 100-record batches, as the pipeline commits
  * after each BatchImportFindings call), getMany (100 keys per call), a re-commit that only
- * conflicts (the unchanged re-import case) and listActiveInScope, for the in-memory and SQLite
- * stores, and optionally DynamoDB Local (--dynamodb, fewer records: it is a test server).
+ * conflicts (the unchanged re-import case), listActiveInScope and recordObservations (a newer
+ * scan of unchanged content: every record advances), for the in-memory and SQLite stores, and
+ * optionally DynamoDB Local (--dynamodb, fewer records: it is a test server). Each line also
+ * prints the CPU time per record (this process, all threads), which stays meaningful on a
+ * shared, loaded machine where records/s mostly says who got the cores.
  *
  * Run: node --import tsx bench/stores.bench.ts [--records N] [--dynamodb]; for `bench/run.ts`:
  * `storesBenchMetrics(options)`, each SQLite/DynamoDB Local figure with the in-memory store's
@@ -45,11 +48,13 @@ type StoreRates = Map<string, number>;
 
 async function timed(rates: StoreRates, label: string, n: number, fn: () => Promise<void>): Promise<void> {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   await fn();
   const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
   rates.set(label, (n * 1000) / ms);
   console.log(
-    `  ${label.padEnd(34)} ${String(Math.round((n * 1000) / ms)).padStart(9)} records/s  (${ms.toFixed(0)} ms)`,
+    `  ${label.padEnd(34)} ${String(Math.round((n * 1000) / ms)).padStart(9)} records/s  (${ms.toFixed(0)} ms; ${((cpu.user + cpu.system) / n).toFixed(1)} µs CPU per record)`,
   );
 }
 
@@ -77,6 +82,12 @@ async function bench(name: string, store: ShadowStore, n: number): Promise<Store
     for await (const _ of store.listActiveInScope("app@sha256:abc", "111111111111", "us-east-1")) count++;
     if (count !== n) throw new Error(`listed ${count} of ${n}`);
   });
+  await timed(rates, "recordObservations, all advance", n, async () => {
+    const advanced = await store.recordObservations(
+      data.map((r) => ({ key: r.key, observedAt: "2024-05-02T10:00:00.000Z" })),
+    );
+    if (advanced !== n) throw new Error(`advanced ${advanced} of ${n}`);
+  });
   await store.close();
   return rates;
 }
@@ -93,6 +104,7 @@ const OPS: ReadonlyArray<readonly [string, string]> = [
   ["getMany (100 keys per call)", "getMany"],
   ["re-commit, all conflicts", "recommit"],
   ["listActiveInScope", "listActiveInScope"],
+  ["recordObservations, all advance", "recordObservations"],
 ];
 
 /**
