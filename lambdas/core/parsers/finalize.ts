@@ -20,7 +20,7 @@ import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
 import { type AsffViolation, validateFinding } from "../asff/validate.ts";
 import type { ConversionContext, ConversionFailure, FindingDraft } from "./contracts.ts";
 import { isSeverityLabel, severityFromNormalized } from "./severity.ts";
-import { cleanControlFreeText, stripControl, truncate } from "./text.ts";
+import { cleanControlFreeText, hasControl, stripControl, truncate } from "./text.ts";
 
 /** Checks one finding; `[]` when valid. The default is the project's ASFF validator. */
 export type FindingValidator = (finding: unknown) => readonly AsffViolation[];
@@ -148,11 +148,24 @@ function isNonBlankText(s: string): boolean {
 const timestampMemo = new Map<string, string | undefined>();
 
 /**
- * Drafts whose strings hold no control character (`markControlFree`): their walk skips the search
- * for them, a regular-expression scan of every character of every string (~10 % of a Trivy
- * finding's finalization).
+ * The mark of drafts whose strings hold no control character (`markControlFree`): their walk skips
+ * the search for them, a regular-expression scan of every character of every string (~10 % of a
+ * Trivy finding's finalization). A non-enumerable own property rather than a `WeakSet` entry (which
+ * cost more per draft than the scans it saved on a short SARIF finding): keys, `for...in`, spreads,
+ * `Object.assign`, JSON and `structuredClone` do not see or copy it, so a copy of a marked draft
+ * that a parser changes is not marked.
  */
-const CONTROL_FREE_DRAFTS = new WeakSet<object>();
+const CONTROL_FREE_MARK: unique symbol = Symbol("shadowhub.controlFree");
+const MARK_DESCRIPTOR: PropertyDescriptor = {
+  value: true,
+  enumerable: false,
+  writable: false,
+  configurable: false,
+};
+
+function isMarkedControlFree(draft: FindingDraft): boolean {
+  return (draft as { [CONTROL_FREE_MARK]?: boolean })[CONTROL_FREE_MARK] === true;
+}
 
 /**
  * Tells the finalizer that no string of `draft` holds a control character (so none is an ANSI
@@ -161,7 +174,25 @@ const CONTROL_FREE_DRAFTS = new WeakSet<object>();
  * mark would let control characters through: mark only what is known.
  */
 export function markControlFree(draft: FindingDraft): void {
-  CONTROL_FREE_DRAFTS.add(draft);
+  // a frozen or sealed draft stays unmarked: it is then searched like any other
+  if (Object.isExtensible(draft) && !Object.hasOwn(draft, CONTROL_FREE_MARK)) {
+    Object.defineProperty(draft, CONTROL_FREE_MARK, MARK_DESCRIPTOR);
+  }
+}
+
+/** The `productArn` and `accountId` that `contextControlFree` checked last, and the answer. */
+let checkedArn: string | undefined;
+let checkedAccount: string | undefined;
+let checkedContextFree = false;
+
+/** True when neither string of `ctx` that every finding carries holds a control character. */
+function contextControlFree(ctx: ConversionContext): boolean {
+  if (ctx.productArn !== checkedArn || ctx.accountId !== checkedAccount) {
+    checkedContextFree = !hasControl(ctx.productArn) && !hasControl(ctx.accountId);
+    checkedArn = ctx.productArn;
+    checkedAccount = ctx.accountId;
+  }
+  return checkedContextFree;
 }
 
 /** True while `sanitizeInPlace` walks a draft marked by `markControlFree`. */
@@ -692,25 +723,35 @@ export function finalizeDraft(
   const source = draft as Json;
   const passthrough = options.passthrough === true;
   const f: Json = {};
+  const marked = isMarkedControlFree(draft);
   sizeBound = 0;
   controlFree = false;
-  // Identity first (readable output and golden files); for scanner drafts with final values.
-  if (passthrough) {
-    for (const key of LEADING_KEYS) if (source[key] !== undefined) putSanitized(f, key, source[key]);
-  } else {
-    putSanitized(f, "SchemaVersion", ASFF_SCHEMA_VERSION);
-    if (source.Id !== undefined) putSanitized(f, "Id", source.Id);
-    putSanitized(f, "ProductArn", ctx.productArn);
-    if (source.GeneratorId !== undefined) putSanitized(f, "GeneratorId", source.GeneratorId);
-    putSanitized(f, "AwsAccountId", ctx.accountId);
-    const updated = normalizeTimestamp(source.UpdatedAt) ?? formatAsffTimestamp(ctx.nowMs);
-    putSanitized(f, "CreatedAt", normalizeTimestamp(source.CreatedAt) ?? updated);
-    putSanitized(f, "UpdatedAt", updated);
-  }
   // Scanner drafts carry Severity, Types, ... top-level; they move to FindingProviderFields below.
   const moved: Json = {};
-  controlFree = CONTROL_FREE_DRAFTS.has(draft);
   try {
+    // Identity first (readable output and golden files); for scanner drafts with final values.
+    if (passthrough) {
+      for (const key of LEADING_KEYS) if (source[key] !== undefined) putSanitized(f, key, source[key]);
+    } else {
+      // each value is searched for control characters unless its origin vouches for it: a constant,
+      // the context (checked once), a formatted timestamp, or a marked draft
+      const contextFree = contextControlFree(ctx);
+      controlFree = true;
+      putSanitized(f, "SchemaVersion", ASFF_SCHEMA_VERSION);
+      controlFree = marked;
+      if (source.Id !== undefined) putSanitized(f, "Id", source.Id);
+      controlFree = contextFree;
+      putSanitized(f, "ProductArn", ctx.productArn);
+      controlFree = marked;
+      if (source.GeneratorId !== undefined) putSanitized(f, "GeneratorId", source.GeneratorId);
+      controlFree = contextFree;
+      putSanitized(f, "AwsAccountId", ctx.accountId);
+      controlFree = true;
+      const updated = normalizeTimestamp(source.UpdatedAt) ?? formatAsffTimestamp(ctx.nowMs);
+      putSanitized(f, "CreatedAt", normalizeTimestamp(source.CreatedAt) ?? updated);
+      putSanitized(f, "UpdatedAt", updated);
+    }
+    controlFree = marked;
     for (const key of Object.keys(source)) {
       if (LEADING_KEY_SET.has(key)) continue;
       const value = source[key];

@@ -5,7 +5,7 @@ import { validateFinding } from "../../../lambdas/core/asff/validate.ts";
 import { ConfigurationError } from "../../../lambdas/core/errors.ts";
 import { buildConversionContext, partitionForRegion } from "../../../lambdas/core/parsers/context.ts";
 import type { FindingDraft, ReportParser } from "../../../lambdas/core/parsers/contracts.ts";
-import { finalizeDraft, finalizeDrafts } from "../../../lambdas/core/parsers/finalize.ts";
+import { finalizeDraft, finalizeDrafts, markControlFree } from "../../../lambdas/core/parsers/finalize.ts";
 import { findingId, generatorId } from "../../../lambdas/core/parsers/ids.ts";
 import { REDACTED, redactProperties, redactValues } from "../../../lambdas/core/parsers/redact.ts";
 import { createRegistry, ParserRegistry } from "../../../lambdas/core/parsers/registry.ts";
@@ -180,6 +180,31 @@ describe("finalize", () => {
     for (const key of ["Severity", "Types", "Confidence", "Criticality"] as const)
       assert.equal(f[key], undefined);
     assert.deepEqual(validateFinding(f), []);
+  });
+  it("trusts the control-free mark on the marked draft only, never on a copy or on the context", () => {
+    const clean = draft();
+    markControlFree(clean);
+    assert.deepEqual(Object.keys(clean), Object.keys(draft()));
+    assert.deepEqual(finalized(clean), finalized(draft()));
+    // a parser's copy of a marked draft with a new value is searched again
+    const copy = { ...clean, Title: "bad\u001b[31m title" };
+    assert.equal(finalized(copy).Title, "bad title");
+    // the context's strings are checked whatever the draft's mark says
+    const dirty = {
+      ...fixedContext(),
+      accountId: "1234567890\u000712",
+      productArn: `${fixedContext().productArn}\u0000`,
+    };
+    const marked = draft();
+    markControlFree(marked);
+    const result = finalizeDraft(marked, dirty, { source: "t", format: "test" });
+    assert.ok("finding" in result);
+    assert.equal(result.finding.ProductArn, fixedContext().productArn);
+    assert.equal(result.finding.AwsAccountId, "123456789012");
+    // a frozen draft cannot be marked and is searched like any other
+    const frozen = Object.freeze(draft({ Title: "x\u001b[1my" }));
+    markControlFree(frozen);
+    assert.equal(finalized(frozen).Title, "xy");
   });
   it("keeps the report's own time, normalized to UTC milliseconds", () => {
     const f = finalized(
