@@ -351,17 +351,13 @@ export function fitToLimits(f: Json): void {
       ? f.Remediation.Recommendation
       : undefined;
   if (rec) fitString(rec, "Text", L.remediationText, true);
-  for (const holder of [f, isObject(f.FindingProviderFields) ? f.FindingProviderFields : undefined]) {
-    if (!holder) continue;
-    if (isObject(holder.Severity)) fitString(holder.Severity, "Original", L.severityOriginal, false);
-    // assigned only when cut: adding and deleting an absent key would slow the object down
-    if (holder.Types !== undefined) setIfChanged(holder, "Types", capList(holder.Types, L.types));
-    if (holder.RelatedFindings !== undefined)
-      setIfChanged(holder, "RelatedFindings", capList(holder.RelatedFindings, L.relatedFindings));
-  }
+  fitProviderAttributes(f);
+  if (isObject(f.FindingProviderFields)) fitProviderAttributes(f.FindingProviderFields);
   if (f.ProductFields !== undefined) {
-    f.ProductFields = capMap(f.ProductFields, L.productFields, L.productFieldKey, L.productFieldValue, (k) =>
-      k.startsWith("shadowhub/"),
+    setIfChanged(
+      f,
+      "ProductFields",
+      capMap(f.ProductFields, L.productFields, L.productFieldKey, L.productFieldValue, isShadowhubKey),
     );
   }
   if (f.UserDefinedFields !== undefined) {
@@ -393,13 +389,32 @@ export function fitToLimits(f: Json): void {
     );
   }
   if (isObject(f.Note)) fitString(f.Note, "Text", L.noteText, false);
-  for (const [key, max] of [
-    ["Malware", L.malware],
-    ["Threats", L.threats],
-    ["ThreatIntelIndicators", L.threatIntelIndicators],
-  ] as const) {
-    if (f[key] !== undefined) setIfChanged(f, key, capList(f[key], max));
+  if (f.Malware !== undefined) setIfChanged(f, "Malware", capList(f.Malware, L.malware));
+  if (f.Threats !== undefined) setIfChanged(f, "Threats", capList(f.Threats, L.threats));
+  if (f.ThreatIntelIndicators !== undefined) {
+    setIfChanged(f, "ThreatIntelIndicators", capList(f.ThreatIntelIndicators, L.threatIntelIndicators));
   }
+}
+
+/** The limits of Severity, Types and RelatedFindings, top-level or in FindingProviderFields. */
+function fitProviderAttributes(holder: Json): void {
+  const L = FIT_LIMITS;
+  if (isObject(holder.Severity)) fitString(holder.Severity, "Original", L.severityOriginal, false);
+  // assigned only when cut: adding and deleting an absent key would slow the object down
+  if (holder.Types !== undefined) setIfChanged(holder, "Types", capList(holder.Types, L.types));
+  if (holder.RelatedFindings !== undefined)
+    setIfChanged(holder, "RelatedFindings", capList(holder.RelatedFindings, L.relatedFindings));
+}
+
+/** shadowhub's own ProductFields keys, which a cap never drops. */
+function isShadowhubKey(key: string): boolean {
+  return key.startsWith("shadowhub/");
+}
+
+/** `Object.keys(obj).length > 0` without the array. */
+function hasOwnKey(obj: Json): boolean {
+  for (const key in obj) if (Object.hasOwn(obj, key)) return true;
+  return false;
 }
 
 function setIfChanged(obj: Json, key: string, value: unknown): void {
@@ -810,7 +825,7 @@ export function finalizeDraft(
   const pf: Json = isObject(f.ProductFields) ? f.ProductFields : {};
   if (ctx.scope !== undefined) pf[PRODUCT_FIELD_KEYS.scope] = ctx.scope;
   if (options.format !== undefined && !passthrough) pf[PRODUCT_FIELD_KEYS.format] = options.format;
-  if (Object.keys(pf).length > 0) f.ProductFields = pf;
+  if (hasOwnKey(pf)) f.ProductFields = pf;
 
   // fitToLimits deletes a text field that cleaning emptied, so no second sanitize pass is needed.
   fitToLimits(f);
