@@ -234,6 +234,10 @@ const SECRET_RULE_ID_RE = /(^|[./_-])secrets?([./_-]|$)/i;
 
 /** The rule-level parts of a result's finding (see `RunInfo.ruleFacts`). */
 interface RuleFacts {
+  /** The run, rule and rule id these facts are of (kept here rather than on each result). */
+  readonly run: RunInfo;
+  readonly rule: Json | undefined;
+  readonly ruleId: string | undefined;
   readonly generatorId: string;
   /** The rule part of Ids (`ruleId`, else `no-rule`), and the readable start of `findingId`'s Ids. */
   readonly ruleKey: string;
@@ -283,6 +287,9 @@ function ruleFactsOf(run: RunInfo, rule: Json | undefined, ruleId: string | unde
   const helpUri = asString(own(rule, "helpUri"));
   const ruleKey = ruleId ?? "no-rule";
   const facts: Omit<RuleFacts, "controlFree"> = {
+    run,
+    rule,
+    ruleId,
     generatorId: generatorId(run.slug, ruleKey),
     ruleKey,
     idPrefix: `${readableRule(run.slug)}/${readableRule(ruleKey)}/`,
@@ -562,14 +569,27 @@ function fingerprintOf(result: Json): string | undefined {
   );
 }
 
+/** Keys already tested against `STABLE_PARTIAL_KEY_RE` (a log uses a few keys on every result). */
+const stablePartialKeys = new Map<string, boolean>();
+
+function isStablePartialKey(key: string): boolean {
+  let stable = stablePartialKeys.get(key);
+  if (stable === undefined) {
+    stable = STABLE_PARTIAL_KEY_RE.test(key);
+    // a crafted log with a new key per result must not grow the memo without bound
+    if (stablePartialKeys.size >= 256) stablePartialKeys.clear();
+    stablePartialKeys.set(key, stable);
+  }
+  return stable;
+}
+
 /** `key=value` lines of the (stable) fingerprints, sorted by key; undefined when there are none. */
 function pickFingerprints(value: unknown, stableOnly: boolean): string | undefined {
   if (!isObject(value)) return undefined;
   const keys: string[] = [];
   for (const key of Object.keys(value)) {
     const v = value[key];
-    if (typeof v === "string" && v.length > 0 && (!stableOnly || STABLE_PARTIAL_KEY_RE.test(key)))
-      keys.push(key);
+    if (typeof v === "string" && v.length > 0 && (!stableOnly || isStablePartialKey(key))) keys.push(key);
   }
   if (keys.length === 0) return undefined;
   if (keys.length > 1) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -713,13 +733,11 @@ function resourceOf(
 interface Located extends Region {
   /** The Id is `facts.idPrefix + hash` (`findingId`'s recipe), built only for the draft. */
   readonly hash: string;
-  readonly run: RunInfo;
+  /** The run, rule and rule id are `facts.run`, `facts.rule` and `facts.ruleId`. */
+  readonly facts: RuleFacts;
   /** The result, only when it has `properties` or `taxa` (severity, confidence, CWEs of its own). */
   readonly detail: Json | undefined;
   readonly resultIndex: number;
-  readonly rule: Json | undefined;
-  readonly ruleId: string | undefined;
-  readonly facts: RuleFacts;
   readonly kind: string;
   readonly inactive: boolean;
   readonly logical: string | undefined;
@@ -810,12 +828,9 @@ function locateResult(
   const baselineState = asString(own(result, "baselineState"));
   return {
     hash: facts.hashIdentity(hashed),
-    run,
+    facts,
     detail: properties !== undefined || own(result, "taxa") !== undefined ? result : undefined,
     resultIndex,
-    rule,
-    ruleId,
-    facts,
     kind,
     inactive,
     logical,
@@ -850,7 +865,8 @@ function resultWhere(run: RunInfo, resultIndex: number): string {
 
 /** Second pass over one located result: its finding draft, Id included. */
 function buildDraft(located: Located, scope: string | undefined): FindingDraft {
-  const { run, rule, ruleId, facts, kind, logical, path, level, secret, secrets, message } = located;
+  const { facts, kind, logical, path, level, secret, secrets, message } = located;
+  const { run, rule, ruleId } = facts;
   const region: Region = located;
   // Results without properties or taxa of their own take severity, confidence and CWEs from their rule.
   const result = located.detail ?? NO_PROPERTIES;
@@ -1090,7 +1106,7 @@ function tryBuild(
   try {
     return { draft: buildDraft(located, scope) };
   } catch (error) {
-    return { failure: unconvertible(source, resultWhere(located.run, located.resultIndex), error) };
+    return { failure: unconvertible(source, resultWhere(located.facts.run, located.resultIndex), error) };
   }
 }
 
