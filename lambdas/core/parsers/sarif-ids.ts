@@ -36,6 +36,24 @@ export function identityHasher(
   };
 }
 
+/**
+ * `identityHasher` for a caller that writes the JSON of the parts after `first` itself (cached per
+ * path, literal tags, digits): `identityTailHasher(first)(tail)` equals
+ * `identityHasher(first)(rest)` when `tail` is `rest.map(identityPartJson).join(",")`.
+ */
+export function identityTailHasher(
+  first: readonly (string | number | undefined)[],
+): (tail: string) => string {
+  const head = JSON.stringify(first.map(asPart)).slice(0, -1);
+  const open = first.length === 0 ? head : `${head},`;
+  return (tail) => sha256Hex(tail === "" ? `${head}]` : `${open}${tail}]`).slice(0, 32);
+}
+
+/** The JSON text of one identity part, as `identityHasher` writes it. */
+export function identityPartJson(part: string | number | undefined): string {
+  return JSON.stringify(asPart(part));
+}
+
 function asPart(part: string | number | undefined): string {
   return part === undefined ? "" : String(part);
 }

@@ -133,7 +133,10 @@ export interface CleanProseOptions {
 export function cleanProse(value: unknown, options: CleanProseOptions = {}): string {
   if (typeof value !== "string" || value.length === 0) return "";
   let text = value.length > MAX_CLEANED_INPUT ? value.slice(0, MAX_CLEANED_INPUT) : value;
-  text = stripControl(stripHtml(stripControl(text)));
+  text = stripControl(text);
+  // HTML entities can decode to a control character: strip again only when HTML changed the text
+  const unmarked = stripHtml(text);
+  if (unmarked !== text) text = stripControl(unmarked);
   if (options.markdown) text = stripMarkdown(text);
   return normalizeWhitespace(text);
 }

@@ -18,7 +18,13 @@ import { markControlFree } from "./finalize.ts";
 import { generatorId, readableRule } from "./ids.ts";
 import { collectParseItems } from "./parse-items.ts";
 import { isSecretPropertyName } from "./redact.ts";
-import { groupByPrefixedId, type IdentifiedDraft, identityHasher, resolveCollision } from "./sarif-ids.ts";
+import {
+  groupByPrefixedId,
+  type IdentifiedDraft,
+  identityPartJson,
+  identityTailHasher,
+  resolveCollision,
+} from "./sarif-ids.ts";
 import {
   confidenceForWord,
   LEVEL_TO_LABEL,
@@ -156,6 +162,8 @@ interface RunInfo {
 interface ResolvedPath {
   readonly path: string | undefined;
   readonly controlFree: boolean;
+  /** `identityPartJson(path)`: the path's part of the Id's identity. */
+  readonly json: string;
 }
 
 function component(value: unknown, fallbackName: string): Component {
@@ -242,8 +250,11 @@ interface RuleFacts {
   /** The rule part of Ids (`ruleId`, else `no-rule`), and the readable start of `findingId`'s Ids. */
   readonly ruleKey: string;
   readonly idPrefix: string;
-  /** `stableHash` of the Id's identity, given the parts after the rule-level ones (`identityHasher`). */
-  readonly hashIdentity: (rest: readonly (string | number | undefined)[]) => string;
+  /**
+   * `stableHash` of the Id's identity, given the JSON of the parts after the rule-level ones
+   * (`identityTailHasher`).
+   */
+  readonly hashIdentity: (tail: string) => string;
   /** ProductFields value of the rule id (`undefined`: no entry). */
   readonly ruleIdField: string | undefined;
   readonly cve: string | undefined;
@@ -293,7 +304,7 @@ function ruleFactsOf(run: RunInfo, rule: Json | undefined, ruleId: string | unde
     generatorId: generatorId(run.slug, ruleKey),
     ruleKey,
     idPrefix: `${readableRule(run.slug)}/${readableRule(ruleKey)}/`,
-    hashIdentity: identityHasher([
+    hashIdentity: identityTailHasher([
       run.slug,
       ruleKey,
       "sarif",
@@ -410,10 +421,12 @@ function lookupRule(comp: Component, run: RunInfo, id: string): Json | undefined
   return undefined;
 }
 
-const NO_PATH: ResolvedPath = { path: undefined, controlFree: true };
+const NO_PATH: ResolvedPath = { path: undefined, controlFree: true, json: identityPartJson(undefined) };
 
 function resolvedPath(path: string | undefined): ResolvedPath {
-  return path === undefined ? NO_PATH : { path, controlFree: !hasControl(path) };
+  return path === undefined
+    ? NO_PATH
+    : { path, controlFree: !hasControl(path), json: identityPartJson(path) };
 }
 
 /** `resolveUri` for a result's location, remembering the paths of plain `uri` + `uriBaseId` pairs. */
@@ -809,16 +822,17 @@ function locateResult(
   const fingerprint = fingerprintOf(result);
   // `findingId(run.slug, ruleId ?? "no-rule", identity)`: the readable prefix and the identity's
   // rule-level start (tool, rule, scope, repository) are made once per rule
-  const hashed: (string | number | undefined)[] =
+  // (the identity's parts as JSON: `identityPartJson` of each, the path's made once per path)
+  let tail =
     fingerprint !== undefined
-      ? [path ?? "", "fingerprint", fingerprint]
-      : [path ?? "", "region", startLine, startColumn, endLine, endColumn, logical ?? ""];
+      ? `${resolved.json},"fingerprint",${identityPartJson(fingerprint)}`
+      : `${resolved.json},"region",${intJson(startLine)},${intJson(startColumn)},${intJson(endLine)},${intJson(endColumn)},${identityPartJson(logical)}`;
   const properties = propertiesOf(result);
   const secret = facts.secret || (properties !== undefined && hasTag(result, SECRET_TAG_RE));
   const secrets = secret ? secretValues(result, physical) : NO_SECRETS;
   const message = redactSecrets(messageOf(result, rule), secrets);
   // without a rule the message is the only thing that says which problem this is
-  if (ruleId === undefined) hashed.push("message", message);
+  if (ruleId === undefined) tail += `,"message",${identityPartJson(message)}`;
   const defaultConfiguration = own(rule, "defaultConfiguration");
   const provenance = own(result, "provenance");
   const level =
@@ -827,7 +841,7 @@ function locateResult(
     "warning";
   const baselineState = asString(own(result, "baselineState"));
   return {
-    hash: facts.hashIdentity(hashed),
+    hash: facts.hashIdentity(tail),
     facts,
     detail: properties !== undefined || own(result, "taxa") !== undefined ? result : undefined,
     resultIndex,
@@ -858,6 +872,11 @@ function locateResult(
 }
 
 const NO_SECRETS: readonly string[] = [];
+
+/** `identityPartJson` of a positive integer or `undefined` (no escaping needed). */
+function intJson(value: number | undefined): string {
+  return value === undefined ? '""' : `"${value}"`;
+}
 
 function resultWhere(run: RunInfo, resultIndex: number): string {
   return `runs[${run.index}].results[${resultIndex}]`;

@@ -2,7 +2,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { stableHash } from "../../../lambdas/core/parsers/ids.ts";
-import { groupById, groupByPrefixedId, identityHasher } from "../../../lambdas/core/parsers/sarif-ids.ts";
+import {
+  groupById,
+  groupByPrefixedId,
+  identityHasher,
+  identityPartJson,
+  identityTailHasher,
+} from "../../../lambdas/core/parsers/sarif-ids.ts";
 import { seededRandom } from "../../helpers/seeded-random.ts";
 
 interface Item {
@@ -128,6 +134,11 @@ describe("SARIF identity hashes", () => {
       const rest = Array.from({ length: Math.floor(random() * 4) }, pick);
       assert.equal(
         identityHasher(first)(rest),
+        stableHash([...first, ...rest]),
+        JSON.stringify([first, rest]),
+      );
+      assert.equal(
+        identityTailHasher(first)(rest.map(identityPartJson).join(",")),
         stableHash([...first, ...rest]),
         JSON.stringify([first, rest]),
       );
