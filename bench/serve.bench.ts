@@ -8,12 +8,15 @@
  * loaded machine), serve's peak RSS, and the
  * serve/moto ratio at 50,000 stored findings.
  *
+ * Both servers first take 20,000 warm-up findings into another Region's hub (`--warmup N`), so that
+ * the tenths of the measured import show the store's growth rather than the process warming up.
+ *
  * Two import calls are in flight at once by default (`--concurrency`), as a multi-worker importer
  * sends them: the client's own CPU (~5–7 ms per call in the SDK) then overlaps the server's work
  * instead of adding to it. moto_server gets exactly the same client and concurrency. GetFindings
  * are sent one at a time. `--concurrency 1` gives the strictly sequential figures.
  *
- * Run alone: `node --import tsx bench/serve.bench.ts [--findings N] [--moto-stop N] [--store sqlite|memory] [--no-moto] [--in-process] [--concurrency N] [--serve-node-args "--cpu-prof ..."] [--json]`;
+ * Run alone: `node --import tsx bench/serve.bench.ts [--findings N] [--moto-stop N] [--store sqlite|memory] [--no-moto] [--in-process] [--concurrency N] [--warmup N] [--serve-node-args "--cpu-prof ..."] [--json]`;
  * for `bench/run.ts`: `serveBenchMetrics(options)` (or `benchServe` then `serveBenchFigures`).
  */
 import { spawn } from "node:child_process";
@@ -52,6 +55,14 @@ export interface ServeBenchOptions {
    * target). @default 2
    */
   readonly concurrency?: number;
+  /**
+   * Findings imported before the measured run into another Region's hub of the same server (in
+   * calls of 100), so that the tenths compare the store's growth and not the process warming up
+   * (JIT compilation and heap sizing: a fresh serve spends 1.5–2× the steady CPU per call on its
+   * first ~20,000 findings, whatever its store holds). The measured hub still grows from 0 to
+   * `findings`. moto gets the same warm-up. @default 20000
+   */
+  readonly warmupFindings?: number;
   /** Progress and result lines. @default console.log */
   readonly log?: (line: string) => void;
 }
@@ -114,6 +125,8 @@ export interface ServeBenchResult {
   readonly peakRssMb: number;
   /** Import calls in flight at once (serve and moto alike). */
   readonly concurrency: number;
+  /** Findings imported into another Region's hub before the measured run. */
+  readonly warmupFindings: number;
 }
 
 const ACCOUNT = "123456789012";
@@ -162,6 +175,49 @@ export function syntheticFinding(i: number): AwsSecurityFinding {
   } as AwsSecurityFinding;
 }
 
+const WARMUP_REGION = "us-west-2";
+const WARMUP_PRODUCT_ARN = `arn:aws:securityhub:${WARMUP_REGION}:${ACCOUNT}:product/${ACCOUNT}/default`;
+
+/** {@link syntheticFinding} for the warm-up hub: another Region, so the measured hub starts empty. */
+function warmupFinding(i: number): AwsSecurityFinding {
+  const finding = syntheticFinding(i);
+  return {
+    ...finding,
+    Id: `warmup/${finding.Id}`,
+    ProductArn: WARMUP_PRODUCT_ARN,
+    Resources: finding.Resources?.map((resource) => ({ ...resource, Region: WARMUP_REGION })),
+  };
+}
+
+/** Imports `findings` warm-up findings into the {@link WARMUP_REGION} hub, `concurrency` calls in flight. */
+async function warmUp(endpoint: string, findings: number, concurrency: number): Promise<void> {
+  if (findings <= 0) return;
+  const client = new SecurityHubClient({
+    endpoint,
+    region: WARMUP_REGION,
+    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+    maxAttempts: 1,
+  });
+  try {
+    const calls = Math.ceil(findings / 100);
+    let nextCall = 0;
+    const worker = async () => {
+      while (nextCall < calls) {
+        const call = nextCall++;
+        const batch = Array.from({ length: Math.min(100, findings - call * 100) }, (_, k) =>
+          warmupFinding(call * 100 + k),
+        );
+        const out = await client.send(new BatchImportFindingsCommand({ Findings: batch }));
+        if (out.FailedCount !== 0)
+          throw new Error(`warm-up import failed: ${JSON.stringify(out.FailedFindings?.[0])}`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  } finally {
+    client.destroy();
+  }
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -207,8 +263,10 @@ async function runWorkload(
   log: (line: string) => void,
   label: string,
   concurrency: number,
+  warmupFindings: number,
   serverPid?: number,
 ): Promise<EndpointFigures> {
+  await warmUp(endpoint, warmupFindings, concurrency);
   const client = new SecurityHubClient({
     endpoint,
     region: REGION,
@@ -370,6 +428,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
   const gets = options.getFindingsCalls ?? 1000;
   const store = options.store ?? "sqlite";
   const concurrency = options.concurrency ?? 2;
+  const warmupFindings = options.warmupFindings ?? 20_000;
   let peakRss = 0;
   const sampleRss = () => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -393,7 +452,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
     : await startServeProcess(stateDir, options.serveNodeArgs);
   try {
     log(
-      `serve (${store}, ${inProcess ? "in-process" : "own process"}): importing ${total} findings in ${Math.ceil(total / 100)} calls, ${concurrency} in flight, quota off`,
+      `serve (${store}, ${inProcess ? "in-process" : "own process"}): importing ${total} findings in ${Math.ceil(total / 100)} calls, ${concurrency} in flight, quota off, after ${warmupFindings} warm-up findings in ${WARMUP_REGION}`,
     );
     const sample = "pid" in server ? () => sampleProcessRss(server.pid) : sampleRss;
     serveFigures = await runWorkload(
@@ -404,6 +463,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
       log,
       "serve",
       concurrency,
+      warmupFindings,
       "pid" in server ? server.pid : undefined,
     );
   } finally {
@@ -415,7 +475,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
     const moto = await startMoto();
     try {
       log(
-        `moto_server: importing ${motoStopAt} findings (the same workload and client, ${concurrency} calls in flight, stopped at ${motoStopAt} stored)`,
+        `moto_server: importing ${motoStopAt} findings (the same workload and client, ${concurrency} calls in flight, the same warm-up, stopped at ${motoStopAt} stored)`,
       );
       motoFigures = await runWorkload(
         moto.endpoint,
@@ -425,6 +485,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
         log,
         "moto",
         concurrency,
+        warmupFindings,
         moto.pid,
       );
     } finally {
@@ -441,6 +502,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
     ...(ratio === undefined ? {} : { ratioAt50k: ratio }),
     peakRssMb: peakRss / 1024 / 1024,
     concurrency,
+    warmupFindings,
   };
   const f = (n: number) => n.toFixed(1);
   const cpu = (v: number | undefined) => (v === undefined ? "n/a" : `${f(v)} ms`);
@@ -459,7 +521,7 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
     `       CPU of the bench process (the client; serve too when in-process): ${f(serveFigures.importCpuMsPerCall)} ms per import call (by tenth: ${serveFigures.clientCpuMsPerCallByTenth.map((v) => v.toFixed(1)).join(", ")}), ${f(serveFigures.getFindingsCpuMsPerCall)} ms per GetFindings (load average ${loadavg()[0]?.toFixed(1)})`,
   );
   log(
-    `       import calls in flight: ${concurrency} (serve and moto alike, one SDK client); GetFindings one at a time`,
+    `       import calls in flight: ${concurrency} (serve and moto alike, one SDK client); GetFindings one at a time; ${warmupFindings} warm-up findings into ${WARMUP_REGION} first`,
   );
   if (motoFigures) {
     log(line("moto", motoFigures));
@@ -491,6 +553,15 @@ export async function benchServe(options: ServeBenchOptions = {}): Promise<Serve
   return result;
 }
 
+/** min ÷ max (`"min"`) or max ÷ min (`"max"`) of the tenths; undefined when there are none. */
+function spread(tenths: readonly number[], numerator: "min" | "max"): number | undefined {
+  if (tenths.length === 0) return undefined;
+  const min = Math.min(...tenths);
+  const max = Math.max(...tenths);
+  if (min <= 0) return undefined;
+  return numerator === "min" ? min / max : max / min;
+}
+
 /**
  * The result as figures for `bench/run.ts`. `baseline` is the issue's target where it names one
  * (`ratio` = value ÷ target). Wall-clock figures are what the targets name; the server-CPU figures
@@ -510,6 +581,11 @@ export function serveBenchFigures(r: ServeBenchResult): BenchFigure[] {
   const s = r.serve;
   const m = r.moto;
   add("import calls in flight (serve and moto alike, one SDK client)", r.concurrency, "calls");
+  add(
+    "warm-up findings imported into another Region's hub first (serve and moto alike)",
+    r.warmupFindings,
+    "findings",
+  );
   add("serve import (wall)", s.findingsPerSecond, "findings/s");
   add("serve import at 40,000→50,000 stored vs moto (wall)", r.ratioAt50k, "x", 20);
   const serveNear = s.serverCpuMsPerCallNear50k;
@@ -537,6 +613,16 @@ export function serveBenchFigures(r: ServeBenchResult): BenchFigure[] {
     cpuFirst && cpuLast !== undefined ? cpuLast / cpuFirst : undefined,
     "ratio",
   );
+  add(
+    "serve import rate, slowest tenth ÷ fastest tenth (wall; 1 = flat)",
+    spread(s.findingsPerSecondByTenth, "min"),
+    "ratio",
+  );
+  add(
+    "serve server CPU per import call, costliest tenth ÷ cheapest tenth (1 = flat)",
+    spread(cpuTenths, "max"),
+    "ratio",
+  );
   add(`filtered GetFindings p50 at ${s.imported} stored (wall)`, s.getFindingsP50Ms, "ms");
   add(`filtered GetFindings p99 at ${s.imported} stored (wall)`, s.getFindingsP99Ms, "ms", 20);
   add("serve server CPU per filtered GetFindings", s.serverGetFindingsCpuMsPerCall, "ms");
@@ -560,6 +646,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     store: arg("--store") === "memory" ? "memory" : "sqlite",
     inProcess: process.argv.includes("--in-process"),
     concurrency: Number(arg("--concurrency") ?? 2),
+    warmupFindings: Number(arg("--warmup") ?? 20_000),
     serveNodeArgs: (arg("--serve-node-args") ?? "").split(" ").filter((a) => a !== ""),
   });
   if (process.argv.includes("--json")) console.log(JSON.stringify(serveBenchFigures(result)));
