@@ -69,6 +69,25 @@ describe("openSqliteShadowStore", () => {
     db.close();
   });
 
+  it("creates new files with 16 KB pages and leaves the page size of an existing file alone", async () => {
+    const fresh = sqliteShadowPath(join(root, "pages-new"));
+    await openSqliteShadowStore({ path: fresh }).close();
+    const old = sqliteShadowPath(join(root, "pages-old"));
+    writeVersion1File(old, "old");
+    const store = openSqliteShadowStore({ path: old });
+    assert.equal((await store.commit([recordOf("new")])).committed, 1);
+    assert.equal((await store.getMany([keyOf("old"), keyOf("new")])).size, 2);
+    await store.close();
+    for (const [path, size] of [
+      [fresh, 16384],
+      [old, 4096],
+    ] as const) {
+      const db = new Database(path, { readonly: true });
+      assert.equal(db.pragma("page_size", { simple: true }), size, path);
+      db.close();
+    }
+  });
+
   it("reports a path that is not a database as a configuration error naming the file", () => {
     const path = join(root, "not-a-db.sqlite");
     writeFileSync(path, "this is not sqlite, just text long enough to be read as a header ".repeat(4));

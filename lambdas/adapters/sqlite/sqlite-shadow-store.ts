@@ -515,6 +515,11 @@ export function openSqliteShadowStore(options: SqliteShadowStoreOptions): Sqlite
     );
   }
   try {
+    // 16 KB pages for a new file (an existing file keeps its own: the size is fixed once the
+    // file has a table). Shadow rows are ~500 bytes with a ~200-byte key, about seven to a 4 KB
+    // page: bigger pages cut the pages and WAL frames each commit and observation run writes
+    // (50,000 records: commit ~16 -> ~12 us, observations ~6.5 -> ~4 us of CPU per record).
+    db.pragma("page_size = 16384");
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5_000))}`);
     db.pragma("journal_mode = WAL");
     // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the last commits,
