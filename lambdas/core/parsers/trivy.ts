@@ -301,6 +301,20 @@ function vulnerabilityDraft(scope: Scope, facts: ResultFacts, v: JsonObject, vul
   if (diffId !== undefined) other.layerDiffId = diffId;
   const base = scope.resource;
 
+  // Cvss and ReferenceUrls only when not empty: the finalizer would delete an empty list, and a
+  // delete turns the object into a slow dictionary (for the finalizer, the validator and the
+  // serializer); the finding is the same either way.
+  const vulnerability: NonNullable<FindingDraft["Vulnerabilities"]>[number] = {
+    Id: vulnId,
+    VulnerablePackages: [pkgEntry],
+  };
+  const cvss = cvssList(v.CVSS);
+  if (cvss.length > 0) vulnerability.Cvss = cvss;
+  vulnerability.Vendor = vendor;
+  const references = asStrings(v.References);
+  if (references.length > 0) vulnerability.ReferenceUrls = references;
+  vulnerability.FixAvailable = fixed ? "YES" : "NO";
+
   const draft: { -readonly [K in keyof FindingDraft]: FindingDraft[K] } = {
     Id: id,
     GeneratorId: generatorId(TOOL, vulnId),
@@ -313,16 +327,7 @@ function vulnerabilityDraft(scope: Scope, facts: ResultFacts, v: JsonObject, vul
     SourceUrl: primaryUrl,
     Remediation: { Recommendation: recommendation },
     Resources: [withDetailsOther(base, other)],
-    Vulnerabilities: [
-      {
-        Id: vulnId,
-        VulnerablePackages: [pkgEntry],
-        Cvss: cvssList(v.CVSS),
-        Vendor: vendor,
-        ReferenceUrls: asStrings(v.References),
-        FixAvailable: fixed ? "YES" : "NO",
-      },
-    ],
+    Vulnerabilities: [vulnerability],
   };
   if (!scope.reportTime) {
     delete draft.CreatedAt;
