@@ -46,7 +46,21 @@ export function identityTailHasher(
 ): (tail: string) => string {
   const head = JSON.stringify(first.map(asPart)).slice(0, -1);
   const open = first.length === 0 ? head : `${head},`;
-  return (tail) => sha256Hex(tail === "" ? `${head}]` : `${open}${tail}]`).slice(0, 32);
+  return (tail) => flatHexPrefix(sha256Hex(tail === "" ? `${head}]` : `${open}${tail}]`));
+}
+
+const HEX_RE = /^[0-9a-f]*$/;
+
+/**
+ * The first 32 characters of a hex digest as a string of its own. `slice` would keep the whole
+ * 64-character digest alive behind a sliced string (112 bytes instead of 48), and a SARIF log's
+ * first pass holds one per result until the second: the two halves are joined and the regular
+ * expression flattens the join, so only the 32 characters survive a garbage collection.
+ */
+function flatHexPrefix(digest: string): string {
+  const prefix = digest.slice(0, 16) + digest.slice(16, 32);
+  HEX_RE.test(prefix);
+  return prefix;
 }
 
 /** The JSON text of one identity part, as `identityHasher` writes it. */
