@@ -189,15 +189,20 @@ function warmupFinding(i: number): AwsSecurityFinding {
   };
 }
 
-/** Imports `findings` warm-up findings into the {@link WARMUP_REGION} hub, `concurrency` calls in flight. */
-async function warmUp(endpoint: string, findings: number, concurrency: number): Promise<void> {
-  if (findings <= 0) return;
-  const client = new SecurityHubClient({
+/** The benchmark's SDK client for `region` (any credentials: serve and moto accept them; no retries). */
+function benchClient(endpoint: string, region: string): SecurityHubClient {
+  return new SecurityHubClient({
     endpoint,
-    region: WARMUP_REGION,
+    region,
     credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
     maxAttempts: 1,
   });
+}
+
+/** Imports `findings` warm-up findings into the {@link WARMUP_REGION} hub, `concurrency` calls in flight. */
+async function warmUp(endpoint: string, findings: number, concurrency: number): Promise<void> {
+  if (findings <= 0) return;
+  const client = benchClient(endpoint, WARMUP_REGION);
   try {
     const calls = Math.ceil(findings / 100);
     let nextCall = 0;
@@ -267,12 +272,7 @@ async function runWorkload(
   serverPid?: number,
 ): Promise<EndpointFigures> {
   await warmUp(endpoint, warmupFindings, concurrency);
-  const client = new SecurityHubClient({
-    endpoint,
-    region: REGION,
-    credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-    maxAttempts: 1,
-  });
+  const client = benchClient(endpoint, REGION);
   try {
     const calls = Math.ceil(total / 100);
     const latencies: number[] = [];
