@@ -18,6 +18,7 @@
 import { createRequire } from "node:module";
 import type { AnySchemaObject, ErrorObject } from "ajv";
 import ucs2lengthModule from "ajv/dist/runtime/ucs2length.js";
+import { memoizeBounded } from "../bounded-memo.ts";
 import { ConfigurationError } from "../errors.ts";
 import {
   type AjvPackage,
@@ -94,19 +95,7 @@ function memoizedFormats<F extends Record<string, { type: "string"; validate: (v
 ): F {
   const out: Record<string, { type: "string"; validate: (value: string) => boolean }> = {};
   for (const [name, format] of Object.entries(formats)) {
-    const seen = new Map<string, boolean>();
-    out[name] = {
-      type: format.type,
-      validate: (value) => {
-        let ok = seen.get(value);
-        if (ok === undefined) {
-          ok = format.validate(value);
-          if (seen.size >= 256) seen.clear();
-          seen.set(value, ok);
-        }
-        return ok;
-      },
-    };
+    out[name] = { type: format.type, validate: memoizeBounded(format.validate, 256) };
   }
   return out as F;
 }

@@ -5,6 +5,7 @@
  */
 import type { Remediation, Resource, SeverityLabel, Vulnerability } from "@aws-sdk/client-securityhub";
 import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
+import { memoizeBounded } from "../bounded-memo.ts";
 import { InputError } from "../errors.ts";
 import type {
   ConversionFailure,
@@ -582,19 +583,11 @@ function fingerprintOf(result: Json): string | undefined {
   );
 }
 
-/** Keys already tested against `STABLE_PARTIAL_KEY_RE` (a log uses a few keys on every result). */
-const stablePartialKeys = new Map<string, boolean>();
-
-function isStablePartialKey(key: string): boolean {
-  let stable = stablePartialKeys.get(key);
-  if (stable === undefined) {
-    stable = STABLE_PARTIAL_KEY_RE.test(key);
-    // a crafted log with a new key per result must not grow the memo without bound
-    if (stablePartialKeys.size >= 256) stablePartialKeys.clear();
-    stablePartialKeys.set(key, stable);
-  }
-  return stable;
-}
+/**
+ * Whether a partial-fingerprint key is a stable one, remembered per key (a log uses a few keys on
+ * every result; a crafted log with a new key per result cannot grow the memo without bound).
+ */
+const isStablePartialKey = memoizeBounded((key) => STABLE_PARTIAL_KEY_RE.test(key), 256);
 
 /** `key=value` lines of the (stable) fingerprints, sorted by key; undefined when there are none. */
 function pickFingerprints(value: unknown, stableOnly: boolean): string | undefined {

@@ -14,6 +14,7 @@
  */
 import type { Resource } from "@aws-sdk/client-securityhub";
 import { formatAsffTimestamp, parseAsffTimestamp } from "../asff/timestamp.ts";
+import { memoizeBounded } from "../bounded-memo.ts";
 import { InputError } from "../errors.ts";
 import type {
   ConversionFailure,
@@ -62,19 +63,15 @@ export const TRIVY_TYPES = {
 
 const TOOL = "trivy";
 
-// Vendor dates repeat across a report (one per CVE, many CVEs per day): remember them.
-const timeMemo = new Map<string, string | undefined>();
+/** ISO time → normalized ASFF timestamp, remembered: vendor dates repeat across a report (one per CVE, many CVEs per day). */
+const normalizedTime = memoizeBounded((value): string | undefined => {
+  const ms = parseAsffTimestamp(value);
+  return ms === undefined ? undefined : formatAsffTimestamp(ms);
+}, 4096);
 
 /** ISO time → normalized ASFF timestamp, or undefined. */
 function time(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  const known = timeMemo.get(value);
-  if (known !== undefined || timeMemo.has(value)) return known;
-  const ms = parseAsffTimestamp(value);
-  const out = ms === undefined ? undefined : formatAsffTimestamp(ms);
-  if (timeMemo.size > 4096) timeMemo.clear();
-  timeMemo.set(value, out);
-  return out;
+  return typeof value === "string" ? normalizedTime(value) : undefined;
 }
 
 function isImage(artifactType: string | undefined): boolean {
