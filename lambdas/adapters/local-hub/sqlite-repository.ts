@@ -462,38 +462,40 @@ export class SqliteHubRepository implements HubRepository {
   }
 
   /**
-   * GeneratorId numbers by GeneratorId (`generator_numbers`). Unlike hubs and products there may
-   * be very many, so the cache is emptied when it grows large (a miss costs one indexed read).
+   * GeneratorId numbers (`generator_numbers`) and resource Id numbers (`resource_numbers`), by
+   * text. Unlike hubs and products there may be very many, so each cache is emptied when it grows
+   * large (a miss costs one indexed read).
    */
   readonly #generatorNumbers = new Map<string, number>();
+  readonly #resourceNumbers = new Map<string, number>();
 
   /** The GeneratorId's number, as {@link #hubNo}. */
   #generatorNo(generatorId: string, assign: boolean): number | undefined {
-    let no = this.#generatorNumbers.get(generatorId);
-    if (no === undefined) {
-      no = this.#stmts.getGeneratorNo.get(generatorId) as number | undefined;
-      if (no === undefined && assign)
-        no = Number(this.#stmts.addGeneratorNo.run(generatorId).lastInsertRowid);
-      if (no !== undefined) {
-        if (this.#generatorNumbers.size >= 50_000) this.#generatorNumbers.clear();
-        this.#generatorNumbers.set(generatorId, no);
-      }
-    }
-    return no;
+    const { getGeneratorNo, addGeneratorNo } = this.#stmts;
+    return this.#textNo(this.#generatorNumbers, getGeneratorNo, addGeneratorNo, generatorId, assign);
   }
-
-  /** Resource Id numbers (`resource_numbers`), cached as {@link #generatorNumbers}. */
-  readonly #resourceNumbers = new Map<string, number>();
 
   /** The resource Id's number, as {@link #hubNo}. */
   #resourceNo(resourceId: string, assign: boolean): number | undefined {
-    let no = this.#resourceNumbers.get(resourceId);
+    const { getResourceNo, addResourceNo } = this.#stmts;
+    return this.#textNo(this.#resourceNumbers, getResourceNo, addResourceNo, resourceId, assign);
+  }
+
+  /** The number of `text` in a number table (`get` by text, `add` a text), through `cache`. */
+  #textNo(
+    cache: Map<string, number>,
+    get: Database.Statement,
+    add: Database.Statement,
+    text: string,
+    assign: boolean,
+  ): number | undefined {
+    let no = cache.get(text);
     if (no === undefined) {
-      no = this.#stmts.getResourceNo.get(resourceId) as number | undefined;
-      if (no === undefined && assign) no = Number(this.#stmts.addResourceNo.run(resourceId).lastInsertRowid);
+      no = get.get(text) as number | undefined;
+      if (no === undefined && assign) no = Number(add.run(text).lastInsertRowid);
       if (no !== undefined) {
-        if (this.#resourceNumbers.size >= 50_000) this.#resourceNumbers.clear();
-        this.#resourceNumbers.set(resourceId, no);
+        if (cache.size >= 50_000) cache.clear();
+        cache.set(text, no);
       }
     }
     return no;
